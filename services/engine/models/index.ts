@@ -1,0 +1,49 @@
+import { type tf } from '../tf';
+import { SpecError } from '../../errors';
+import type { ModelOptions } from './common';
+import { buildSmallCnn } from './small-cnn';
+import { buildVgg, type VggOptions } from './vgg';
+import { buildResNet, type ResNetOptions } from './resnet';
+
+export type { ModelOptions } from './common';
+export type { VggOptions } from './vgg';
+export type { ResNetOptions } from './resnet';
+
+export type ArchName = 'small-cnn' | 'vgg' | 'resnet';
+
+/** Architecture-specific options each builder accepts (unknown keys are rejected). */
+const ARCH_OPTIONS: Record<ArchName, readonly string[]> = {
+  'small-cnn': [],
+  vgg: ['depth', 'convsPerStage', 'width', 'batchNorm', 'hidden'],
+  resnet: ['blocksPerStage', 'width', 'batchNorm'],
+};
+
+export const ARCHITECTURES = Object.keys(ARCH_OPTIONS) as ArchName[];
+
+export type BuildModelOptions = ModelOptions & VggOptions & ResNetOptions & Record<string, unknown>;
+
+/**
+ * Builds an untrained model that outputs **logits** (no softmax), so AM units are class logits.
+ * Same arch, options and seed ⇒ the same initial weights. Throws SpecError for unknown arch or options.
+ */
+export function buildModel(arch: string, opts: BuildModelOptions): tf.LayersModel {
+  if (!(arch in ARCH_OPTIONS)) {
+    throw new SpecError(`unknown arch "${arch}"; known: ${ARCHITECTURES.join(', ')}`, 'arch');
+  }
+  const allowed = new Set(['inputShape', 'classes', 'activation', 'seed', ...ARCH_OPTIONS[arch as ArchName]]);
+  const unknown = Object.keys(opts).filter((k) => !allowed.has(k) && opts[k] !== undefined);
+  if (unknown.length) {
+    throw new SpecError(
+      `arch "${arch}" has no option ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${ARCH_OPTIONS[arch as ArchName].join(', ') || 'none'}`,
+      'archOptions',
+    );
+  }
+  switch (arch as ArchName) {
+    case 'small-cnn':
+      return buildSmallCnn(opts);
+    case 'vgg':
+      return buildVgg(opts);
+    case 'resnet':
+      return buildResNet(opts);
+  }
+}

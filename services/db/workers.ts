@@ -1,0 +1,49 @@
+import type { Queryable } from './pool';
+
+export interface WorkerRow {
+  id: string;
+  hostname: string;
+  pid: number;
+  task_queue: string;
+  backend: string | null;
+  device: string | null;
+  slots: number;
+  status: 'running' | 'stopping' | 'stopped';
+  current_cell_id: number | null;
+  started_at: Date;
+  last_heartbeat_at: Date;
+  stopped_at: Date | null;
+}
+
+export async function registerWorker(
+  q: Queryable,
+  w: Pick<WorkerRow, 'id' | 'hostname' | 'pid' | 'task_queue' | 'backend' | 'device' | 'slots'>,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO workers (id, hostname, pid, task_queue, backend, device, slots, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'running')
+     ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, pid = excluded.pid, task_queue = excluded.task_queue,
+       backend = excluded.backend, device = excluded.device, slots = excluded.slots, status = 'running',
+       started_at = now(), last_heartbeat_at = now(), stopped_at = NULL`,
+    [w.id, w.hostname, w.pid, w.task_queue, w.backend, w.device, w.slots],
+  );
+}
+
+export async function heartbeatWorker(q: Queryable, id: string): Promise<void> {
+  await q.query(`UPDATE workers SET last_heartbeat_at = now() WHERE id = $1`, [id]);
+}
+
+export async function setWorkerCell(q: Queryable, id: string, cellId: number | null): Promise<void> {
+  await q.query(`UPDATE workers SET current_cell_id = $2, last_heartbeat_at = now() WHERE id = $1`, [id, cellId]);
+}
+
+export async function setWorkerStatus(q: Queryable, id: string, status: WorkerRow['status']): Promise<void> {
+  await q.query(
+    `UPDATE workers SET status = $2, last_heartbeat_at = now(), stopped_at = CASE WHEN $2 = 'stopped' THEN now() ELSE NULL END,
+       current_cell_id = CASE WHEN $2 = 'stopped' THEN NULL ELSE current_cell_id END WHERE id = $1`,
+    [id, status],
+  );
+}
+
+export async function listWorkers(q: Queryable): Promise<WorkerRow[]> {
+  return (await q.query<WorkerRow>('SELECT * FROM workers ORDER BY last_heartbeat_at DESC')).rows;
+}

@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import { SpecError, UserError } from '../errors';
+import { listDatasets } from '../engine/datasets';
+import { sweepSpecSchema, type SweepSpec } from './schema';
+import { canonicalJson, expandGrid, sha256 } from './grid';
+import { formatIssue } from './issues';
+
+/** Reads and validates a sweep spec file (YAML or JSON). Throws one SpecError line; never writes anything. */
+export function loadSpecFile(path: string): SweepSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `cannot read spec ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}; see examples/ for specs`,
+    );
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new SpecError(`${path}: not valid YAML/JSON${at}: ${e.message.split('\n')[0]}`);
+  }
+  const defaultName =
+    basename(path, extname(path))
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+/, '')
+      .slice(0, 40) || 'sweep';
+  return validateSpec(doc.toJS(), defaultName);
+}
+
+/** Validates a parsed spec object; see {@link loadSpecFile}. */
+export function validateSpec(raw: unknown, defaultName = 'sweep'): SweepSpec {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new SpecError('spec must be a mapping with at least a `grid`');
+  const r = sweepSpecSchema.safeParse(raw);
+  if (!r.success) {
+    const [first, ...more] = r.error.issues;
+    const extra = more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : '';
+    throw new SpecError(`invalid spec: ${formatIssue(first.path, first, raw)}${extra}`, first.path.join('.'));
+  }
+  const spec = r.data;
+  if (
+    spec.am?.units !== undefined &&
+    Array.isArray(spec.am.units) &&
+    new Set(spec.am.units).size !== spec.am.units.length
+  ) {
+    throw new SpecError('invalid spec: am.units lists a unit twice', 'am.units');
+  }
+  const cells = expandGrid(
+    spec,
+    listDatasets().map((d) => d.name),
+  );
+  const specHash = sha256(canonicalJson({ base: spec.base, grid: spec.grid, am: spec.am ?? null }));
+  const name = spec.name ?? defaultName;
+  return { name, description: spec.description, spec, specHash, sweepId: `${name}-${specHash.slice(0, 8)}`, cells };
+}

@@ -1,0 +1,102 @@
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { CancelledError, isUserError } from '../services/errors';
+import { listCellsToRun, setSweepMaxParallel, setSweepStatus, type Pool, type SweepStatus } from '../services/db';
+import {
+  InjectedFault,
+  finalizeSweep,
+  recordCellEnded,
+  recordCellSucceeded,
+  runAmCell,
+  runTrainCell,
+  type CellDeps,
+  type RunnerHooks,
+} from '../services/cells';
+import type { CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
+
+export interface ActivityDeps extends CellDeps {
+  pool: Pool;
+}
+
+/**
+ * The activities a worker registers: thin adapters from Temporal to services/ (unpack input, call one
+ * function, heartbeat, map errors). User errors become non-retryable failures typed by class name.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const { pool } = deps;
+  return {
+    async listCellsToRun(sweepId: string, afterIdx: number, limit: number): Promise<CellRef[]> {
+      const rows = await listCellsToRun(pool, sweepId, afterIdx, limit);
+      return rows.map((r) => ({ cellId: r.id, cellKey: r.cell_key, idx: r.idx }));
+    },
+
+    async setSweepStatus(sweepId: string, status: SweepStatus, error: string | null): Promise<void> {
+      await setSweepStatus(pool, sweepId, status, error);
+    },
+
+    async setSweepMaxParallel(sweepId: string, maxParallel: number): Promise<void> {
+      await setSweepMaxParallel(pool, sweepId, maxParallel);
+    },
+
+    async finalizeSweep(sweepId: string): Promise<SweepSummary> {
+      return mapErrors(() => finalizeSweep(pool, sweepId));
+    },
+
+    /** Trains a cell (resuming from its checkpoint); heartbeats every step. */
+    async trainCell(input: { cellId: number }): Promise<TrainCellResult> {
+      return mapErrors(() => runTrainCell(deps, input.cellId, hooks()));
+    },
+
+    /** AM for one backward slope on a trained cell; heartbeats every ascent step. */
+    async maximizeCell(input: { cellId: number; amBackwardSlope: number }): Promise<{ units: number }> {
+      return mapErrors(() => runAmCell(deps, input.cellId, input.amBackwardSlope, hooks()));
+    },
+
+    async recordCellSucceeded(input: {
+      cellId: number;
+      testAccuracy: number | null;
+      testLoss: number | null;
+    }): Promise<void> {
+      await recordCellSucceeded(pool, input.cellId, input.testAccuracy, input.testLoss);
+    },
+
+    async recordCellEnded(input: {
+      cellId: number;
+      status: 'failed' | 'cancelled';
+      error: string | null;
+    }): Promise<void> {
+      await recordCellEnded(pool, input.cellId, input.status, input.error);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+function hooks(): RunnerHooks {
+  const ctx = Context.current();
+  return { heartbeat: (details) => ctx.heartbeat(details), signal: ctx.cancellationSignal };
+}
+
+/**
+ * Maps our errors onto Temporal's: user errors and injected faults fail the activity for good; a stop
+ * caused by a cancel request reports cancellation; a stop caused by worker shutdown is retryable, so the
+ * cell continues on another worker from the checkpoint it just saved.
+ */
+async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isUserError(err) || err instanceof InjectedFault) {
+      throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });
+    }
+    if (err instanceof CancelledError) {
+      const details = Context.current().cancellationDetails;
+      if (details?.cancelRequested) throw new CancelledFailure(err.message);
+      throw ApplicationFailure.create({
+        message: `${err.message} (worker shutting down)`,
+        type: 'WorkerShutdown',
+        nonRetryable: false,
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+import {
+  cellStatusCounts,
+  getSweepOrThrow,
+  markCellEnded,
+  markCellSucceeded,
+  setSweepStatus,
+  type Queryable,
+} from '../db';
+import type { SweepSummary } from '../../workflows/types';
+
+/** Decides a finished sweep's status from its cells: succeeded only when every cell did. */
+export async function finalizeSweep(q: Queryable, sweepId: string): Promise<SweepSummary> {
+  const sweep = await getSweepOrThrow(q, sweepId);
+  const counts = await cellStatusCounts(q, sweepId);
+  const unfinished = counts.failed + counts.cancelled + counts.pending + counts.running;
+  let error: string | undefined;
+  if (unfinished > 0) {
+    const first = await q.query<{ cell_key: string; error: string | null }>(
+      `SELECT cell_key, error FROM cells WHERE sweep_id = $1 AND status <> 'succeeded' ORDER BY idx LIMIT 1`,
+      [sweepId],
+    );
+    const example = first.rows[0];
+    error = `${unfinished} of ${sweep.total_cells} cells did not succeed (first: cell ${example?.cell_key}: ${example?.error ?? 'no error recorded'}); run \`proxysweep sweep resume ${sweepId}\``;
+  }
+  const status = unfinished > 0 ? 'failed' : 'succeeded';
+  await setSweepStatus(q, sweepId, status, error ?? null);
+  return {
+    sweepId,
+    status,
+    succeeded: counts.succeeded,
+    failed: counts.failed,
+    cancelled: counts.cancelled,
+    total: sweep.total_cells,
+    error,
+  };
+}
+
+export async function recordCellSucceeded(
+  q: Queryable,
+  cellId: number,
+  testAccuracy: number | null,
+  testLoss: number | null,
+): Promise<void> {
+  await markCellSucceeded(q, cellId, testAccuracy, testLoss);
+}
+
+export async function recordCellEnded(
+  q: Queryable,
+  cellId: number,
+  status: 'failed' | 'cancelled',
+  error: string | null,
+): Promise<void> {
+  await markCellEnded(q, cellId, status, error);
+}

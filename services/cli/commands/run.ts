@@ -1,0 +1,119 @@
+import { availableParallelism } from 'node:os';
+import { loadSpecFile } from '../../spec';
+import { resolveDataDir } from '../../paths';
+import { servicesDown, servicesUp } from '../../local/stack';
+import { startLocalWorkers } from '../../local/workers';
+import { temporalTargetFromEnv } from '../../temporal/connection';
+import { getSweepOrThrow } from '../../db';
+import {
+  launchSweep,
+  openSweepContext,
+  resumeSweep,
+  sweepResults,
+  workflowRunning,
+  type SweepStatusReport,
+} from '../../sweeps';
+import { ProxysweepError, UserError } from '../../errors';
+import type { ServiceTargets } from '../../config';
+import { renderResults } from '../results-table';
+import { createProgressView } from '../progress';
+import { watchSweep } from '../watch';
+import { datasetDir } from './data';
+import type { Output } from '../output';
+import type { GlobalOptions } from './shared';
+
+export interface RunOptions extends GlobalOptions {
+  workers?: number;
+  backend: string;
+  datasetDir?: string;
+  keepServices?: boolean;
+  progress?: boolean;
+}
+
+export interface RunResult {
+  sweepId: string;
+  status: SweepStatusReport['status'];
+  counts: SweepStatusReport['counts'];
+  action: 'started' | 'attached' | 'resumed' | 'already-succeeded';
+  results: Awaited<ReturnType<typeof sweepResults>>;
+}
+
+/** A sweep that ended without succeeding: exit 1 with the cause and the resume command. */
+export class SweepFailedError extends ProxysweepError {}
+
+/**
+ * `run <spec>`: everything on one machine. Validates the spec, starts (or adopts) embedded PostgreSQL and a
+ * Temporal dev server unless DATABASE_URL / TEMPORAL_ADDRESS point elsewhere, starts one worker process per
+ * core, then starts, attaches to, or resumes the spec's sweep (running it again after a crash continues it),
+ * shows progress, prints the results table, and stops what it started.
+ */
+export async function runCommand(specPath: string, opts: RunOptions, out: Output): Promise<RunResult> {
+  const spec = loadSpecFile(specPath);
+  const workerCount = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(workerCount) || workerCount < 1)
+    throw new UserError(`--workers must be a positive integer, got ${opts.workers}`);
+  const dataDir = resolveDataDir(opts.dataDir);
+  const envDb = process.env.DATABASE_URL;
+  const envTemporal = temporalTargetFromEnv();
+  const local = await servicesUp(dataDir, {
+    startedBy: 'run',
+    needPostgres: !envDb,
+    needTemporal: !envTemporal,
+    ui: false,
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  const targets: ServiceTargets = {
+    databaseUrl: envDb || local.databaseUrl!,
+    temporal: envTemporal ?? local.temporal!,
+  };
+  const stopServices = local.state.startedBy === 'run' && !opts.keepServices;
+  let ctx: Awaited<ReturnType<typeof openSweepContext>> | undefined;
+  let workers: ReturnType<typeof startLocalWorkers> | undefined;
+  try {
+    ctx = await openSweepContext(targets, { migrateSchema: true });
+    workers = startLocalWorkers(workerCount, targets, {
+      taskQueue: spec.spec.execution.taskQueue,
+      backend: opts.backend,
+      dataDir,
+      datasetDir: datasetDir(opts.datasetDir),
+    });
+    const launched = await launchSweep(ctx, spec);
+    const sweepId = launched.sweepId;
+    let action: RunResult['action'] = 'started';
+    if (!launched.created) {
+      const sweep = await getSweepOrThrow(ctx.pool, sweepId);
+      if (await workflowRunning(ctx, sweep.workflow_id)) action = 'attached';
+      else if (sweep.status === 'succeeded') action = 'already-succeeded';
+      else {
+        await resumeSweep(ctx, sweepId);
+        action = 'resumed';
+      }
+    }
+    out.line(
+      {
+        started: `sweep ${sweepId}: ${spec.cells.length} cells on ${workerCount} local worker(s) (logs in ${workers.logDir})`,
+        attached: `sweep ${sweepId} is already running: following it`,
+        resumed: `sweep ${sweepId} did not finish before: resuming the cells that have not succeeded`,
+        'already-succeeded': `sweep ${sweepId} has already succeeded: results below`,
+      }[action],
+    );
+    const final = await watchSweep(
+      ctx,
+      sweepId,
+      createProgressView(process.stderr, opts.progress !== false && !out.json),
+    );
+    const results = await sweepResults(ctx.pool, sweepId);
+    out.line();
+    out.line(renderResults(results));
+    const result: RunResult = { sweepId, status: final.status, counts: final.counts, action, results };
+    out.result(result);
+    if (final.status !== 'succeeded') {
+      throw new SweepFailedError(`sweep ${sweepId} ${final.status}: ${final.error ?? 'see `proxysweep sweep status`'}`);
+    }
+    return result;
+  } finally {
+    await workers?.stop();
+    await ctx?.close();
+    if (stopServices) await servicesDown(dataDir);
+  }
+}

@@ -1,0 +1,127 @@
+import { loadSpecFile } from '../../spec';
+import { getSweepOrThrow } from '../../db';
+import {
+  cancelSweep,
+  launchSweep,
+  pauseSweep,
+  queryProgress,
+  resizeSweep,
+  resumeSweep,
+  sweepList,
+  sweepStatus,
+  unpauseSweep,
+  type LaunchResult,
+  type ResumeResult,
+  type SweepListLine,
+  type SweepStatusReport,
+} from '../../sweeps';
+import { fmtDuration, pct, table, type Output } from '../output';
+import { withSweepContext, type GlobalOptions } from './shared';
+
+/** `sweep start <spec>`: validate (nothing written on error), then launch or report the existing sweep. */
+export async function sweepStart(
+  specPath: string,
+  opts: GlobalOptions & { new?: boolean },
+  out: Output,
+): Promise<LaunchResult> {
+  const spec = loadSpecFile(specPath);
+  const r = await withSweepContext(opts, (ctx) => launchSweep(ctx, spec, { forceNew: opts.new }), {
+    migrateSchema: true,
+  });
+  out.result(r);
+  out.line(
+    r.created
+      ? `started sweep ${r.sweepId}: ${r.cells} cells (workflow ${r.workflowId}); follow it with \`proxysweep sweep status ${r.sweepId}\``
+      : `sweep ${r.sweepId} exists already (status ${r.status}, ${r.cells} cells); nothing started. Use --new for a fresh copy, or \`proxysweep sweep resume ${r.sweepId}\``,
+  );
+  return r;
+}
+
+export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: Output): Promise<SweepStatusReport> {
+  const report = await withSweepContext(opts, async (ctx) => {
+    const sweep = await getSweepOrThrow(ctx.pool, id);
+    return sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id));
+  });
+  out.result(report);
+  const c = report.counts;
+  out.line(`sweep ${report.id} (${report.name}): ${report.status}${report.live?.paused ? ' (paused)' : ''}`);
+  out.line(
+    `  cells: ${report.total} total, ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled`,
+  );
+  out.line(
+    `  max parallel ${report.maxParallel}, task queue ${report.taskQueue}, ETA ${fmtDuration(report.etaSeconds)}`,
+  );
+  if (report.error) out.line(`  error: ${report.error}`);
+  out.line();
+  out.line(
+    table(
+      ['cell', 'status', 'dataset', 'arch', 'act', 'b.slope', 'seed', 'epoch', 'tries', 'test acc', 'worker', 'error'],
+      report.cells.map((x) => [
+        x.key,
+        x.phase ? `${x.status}/${x.phase}` : x.status,
+        x.dataset,
+        x.arch,
+        x.activation,
+        x.backwardSlope,
+        x.seed,
+        `${x.epochsDone}/${x.epochsTotal}`,
+        x.attempts,
+        pct(x.testAccuracy),
+        x.worker,
+        x.error?.slice(0, 80),
+      ]),
+    ),
+  );
+  return report;
+}
+
+export async function sweepListCommand(opts: GlobalOptions, out: Output): Promise<SweepListLine[]> {
+  const list = await withSweepContext(opts, (ctx) => sweepList(ctx.pool), { needTemporal: false });
+  out.result(list);
+  out.line(
+    list.length
+      ? table(
+          ['sweep', 'status', 'cells', 'succeeded', 'failed', 'created'],
+          list.map((s) => [s.id, s.status, s.total, s.succeeded, s.failed, s.createdAt]),
+        )
+      : 'no sweeps yet',
+  );
+  return list;
+}
+
+export async function sweepControl(
+  verb: 'pause' | 'unpause' | 'cancel',
+  id: string,
+  opts: GlobalOptions,
+  out: Output,
+): Promise<void> {
+  await withSweepContext(opts, (ctx) =>
+    ({ pause: pauseSweep, unpause: unpauseSweep, cancel: cancelSweep })[verb](ctx, id),
+  );
+  out.result({ sweepId: id, action: verb, ok: true });
+  out.line(
+    {
+      pause: `sweep ${id} paused: no new cells start; running cells finish`,
+      unpause: `sweep ${id} unpaused`,
+      cancel: `sweep ${id} cancellation requested; running cells stop and keep their checkpoints (\`proxysweep sweep resume ${id}\` continues)`,
+    }[verb],
+  );
+}
+
+export async function sweepResize(id: string, maxParallel: number, opts: GlobalOptions, out: Output): Promise<number> {
+  const n = await withSweepContext(opts, (ctx) => resizeSweep(ctx, id, maxParallel));
+  out.result({ sweepId: id, maxParallel: n });
+  out.line(`sweep ${id} now runs up to ${n} cells at once`);
+  return n;
+}
+
+export async function sweepResume(id: string, opts: GlobalOptions, out: Output): Promise<ResumeResult> {
+  const r = await withSweepContext(opts, (ctx) => resumeSweep(ctx, id));
+  out.result(r);
+  out.line(
+    r.started
+      ? `resumed sweep ${id}: ${r.cellsToRun} cells to finish`
+      : `nothing to resume for sweep ${id}: ${r.reason}`,
+  );
+  return r;
+}

@@ -1,0 +1,185 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createOutput } from './output';
+import type { GlobalOptions } from './commands/shared';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../paths';
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * Every command, its options and examples, in one place. Actions import their command module lazily, so
+ * `proxysweep --help` stays fast and TensorFlow.js loads only for commands that compute.
+ */
+export function buildProgram(): Command {
+  const program = new Command('proxysweep')
+    .description(
+      'Durable hyperparameter sweeps for ProxyGrad experiments (Temporal + TensorFlow.js + PostgreSQL + Grafana)',
+    )
+    .version(packageVersion())
+    .addOption(
+      new Option('--data-dir <dir>', 'where embedded services keep their data')
+        .env('PROXYSWEEP_HOME')
+        .default('.proxysweep'),
+    )
+    .option('--json', 'print one machine-readable JSON document on stdout', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (str, write) => write(str) });
+  program.exitOverride();
+
+  const globals = (cmd: Command) => cmd.optsWithGlobals() as GlobalOptions;
+  const out = (cmd: Command) => createOutput(!!globals(cmd).json);
+
+  program
+    .command('run')
+    .description('all-in-one: start services and local workers, run a sweep to the end, print results, stop')
+    .argument('<spec>', 'sweep spec (YAML or JSON)')
+    .option('--workers <n>', 'local worker processes (default: one per CPU core)', positiveInt)
+    .addOption(backendOption())
+    .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
+    .option('--keep-services', 'leave the embedded services running afterwards', false)
+    .option('--no-progress', 'no live progress on stderr')
+    .addHelpText('after', '\nExample:\n  proxysweep run examples/quick-digits.yaml')
+    .action(async (spec: string, _o, cmd: Command) => {
+      const { runCommand } = await import('./commands/run.js');
+      await runCommand(spec, cmd.optsWithGlobals(), out(cmd));
+    });
+
+  const sweep = program.command('sweep').description('launch, watch and control sweeps on running services');
+  sweep
+    .command('start')
+    .description('validate a spec and launch its sweep (idempotent: the same spec finds the same sweep)')
+    .argument('<spec>', 'sweep spec (YAML or JSON)')
+    .option('--new', 'launch a fresh copy even if this spec ran before', false)
+    .action(async (spec: string, _o, cmd: Command) => {
+      const { sweepStart } = await import('./commands/sweep.js');
+      await sweepStart(spec, cmd.optsWithGlobals(), out(cmd));
+    });
+  sweep
+    .command('status')
+    .description('cells done/running/failed, epochs, errors, ETA')
+    .argument('<id>', 'sweep id')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { sweepStatusCommand } = await import('./commands/sweep.js');
+      await sweepStatusCommand(id, globals(cmd), out(cmd));
+    });
+  sweep
+    .command('list')
+    .description('all sweeps, newest first')
+    .action(async (_o, cmd: Command) => {
+      const { sweepListCommand } = await import('./commands/sweep.js');
+      await sweepListCommand(globals(cmd), out(cmd));
+    });
+  for (const verb of ['pause', 'unpause', 'cancel'] as const) {
+    sweep
+      .command(verb)
+      .description(
+        {
+          pause: 'start no new cells (running ones finish)',
+          unpause: 'start cells again',
+          cancel: 'stop the sweep and its running cells (checkpoints are kept)',
+        }[verb],
+      )
+      .argument('<id>', 'sweep id')
+      .action(async (id: string, _o, cmd: Command) => {
+        const { sweepControl } = await import('./commands/sweep.js');
+        await sweepControl(verb, id, globals(cmd), out(cmd));
+      });
+  }
+  sweep
+    .command('resume')
+    .description('run every cell that has not succeeded (failed, cancelled, lost), continuing from checkpoints')
+    .argument('<id>', 'sweep id')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { sweepResume } = await import('./commands/sweep.js');
+      await sweepResume(id, globals(cmd), out(cmd));
+    });
+  sweep
+    .command('resize')
+    .description('change how many cells run at once, live')
+    .argument('<id>', 'sweep id')
+    .requiredOption('--max-parallel <n>', 'cells at once', positiveInt)
+    .action(async (id: string, o: { maxParallel: number }, cmd: Command) => {
+      const { sweepResize } = await import('./commands/sweep.js');
+      await sweepResize(id, o.maxParallel, globals(cmd), out(cmd));
+    });
+
+  program
+    .command('worker')
+    .description('poll a task queue and run cells (one process per GPU; stops cleanly on SIGINT/SIGTERM)')
+    .option('--task-queue <name>', 'task queue to poll', 'proxysweep')
+    .option('--slots <n>', 'cells at once in this process', positiveInt, 1)
+    .option('--gpus <list>', 'start one worker per GPU, e.g. 0,1,2,3 (sets CUDA_VISIBLE_DEVICES)')
+    .addOption(backendOption())
+    .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
+    .option('--no-workflows', 'run activities only (workflow tasks go to other workers)')
+    .addOption(new Option('--exit-with-parent').hideHelp())
+    .action(async (o, cmd: Command) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      await workerCommand({ ...cmd.optsWithGlobals(), ...o });
+    });
+
+  const services = program
+    .command('services')
+    .description('embedded PostgreSQL + Temporal dev server for this machine');
+  services
+    .command('up')
+    .description('start them (data persists under --data-dir) and print how other terminals connect')
+    .option('--no-ui', 'do not serve the Temporal web UI')
+    .action(async (o: { ui: boolean }, cmd: Command) => {
+      const { servicesUpCommand } = await import('./commands/services.js');
+      await servicesUpCommand({ ...globals(cmd), ui: o.ui }, out(cmd));
+    });
+  services
+    .command('down')
+    .description('stop them (data is kept)')
+    .action(async (_o, cmd: Command) => {
+      const { servicesDownCommand } = await import('./commands/services.js');
+      await servicesDownCommand(globals(cmd), out(cmd));
+    });
+
+  program
+    .command('db')
+    .description('database maintenance')
+    .command('migrate')
+    .description('apply pending schema migrations')
+    .action(async (_o, cmd: Command) => {
+      const { dbMigrateCommand } = await import('./commands/db.js');
+      await dbMigrateCommand(globals(cmd), out(cmd));
+    });
+
+  const data = program.command('data').description('datasets');
+  data
+    .command('list')
+    .description('datasets the engine knows')
+    .action(async (_o, cmd: Command) => {
+      const { dataListCommand } = await import('./commands/data.js');
+      await dataListCommand(out(cmd));
+    });
+  data
+    .command('fetch')
+    .description('download and verify (SHA-256) a dataset: mnist, fashion-mnist, cifar10, cifar100')
+    .argument('<name>', 'dataset name')
+    .option('--dataset-dir <dir>', 'target directory (PROXYSWEEP_DATASET_DIR, default ./.data)')
+    .action(async (name: string, o: { datasetDir?: string }, cmd: Command) => {
+      const { dataFetchCommand } = await import('./commands/data.js');
+      await dataFetchCommand(name, o, out(cmd));
+    });
+
+  return program;
+}
+
+function backendOption(): Option {
+  return new Option('--backend <name>', 'compute backend')
+    .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    .env('PROXYSWEEP_BACKEND')
+    .default('auto');
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}

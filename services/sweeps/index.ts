@@ -1,0 +1,13 @@
+/** Sweep operations shared by the CLI, `run` and the tests: launch, resume, control, status, results. */
+export { openSweepContext, type SweepContext } from './context';
+export {
+  launchSweep,
+  resumeSweep,
+  sweepWorkflowInput,
+  workflowRunning,
+  type LaunchResult,
+  type ResumeResult,
+} from './launch';
+export { pauseSweep, unpauseSweep, resizeSweep, cancelSweep, queryProgress } from './control';
+export { sweepStatus, sweepList, type SweepStatusReport, type SweepListLine, type CellStatusLine } from './status';
+export { sweepResults, type SweepResults, type AccuracyCell, type AmCell } from './results';

@@ -1,0 +1,89 @@
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CellFinished, CellOutcome, CellWorkflowInput, TrainCellResult } from './types';
+
+const NON_RETRYABLE = ['SpecError', 'DatasetError', 'UserError', 'NotFoundError', 'InjectedFault'];
+
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NotFoundError'] },
+});
+
+/**
+ * One grid point: train (resuming from the cell's last checkpoint on any retry) → AM for each AM backward
+ * slope → record the result; then tell the sweep. Training and AM heartbeat, so a dead worker is noticed
+ * within the heartbeat timeout and the retry runs elsewhere. Fails (after recording the error) when an
+ * activity exhausts its retries or hits a non-retryable error.
+ */
+export async function cellWorkflow(input: CellWorkflowInput): Promise<TrainCellResult> {
+  const { settings } = input;
+  const retry = {
+    maximumAttempts: settings.retries.maximumAttempts,
+    initialInterval: settings.retries.initialIntervalMs,
+    backoffCoefficient: settings.retries.backoffCoefficient,
+    maximumInterval: settings.retries.maximumIntervalMs,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
+  const compute = proxyActivities<Activities>({
+    taskQueue: settings.taskQueue,
+    startToCloseTimeout: settings.trainTimeoutMs,
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+  const am = proxyActivities<Activities>({
+    taskQueue: settings.taskQueue,
+    startToCloseTimeout: settings.amTimeoutMs,
+    heartbeatTimeout: settings.heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry,
+  });
+
+  try {
+    const trained = await compute.trainCell({ cellId: input.cellId });
+    for (const slope of settings.amSlopes) {
+      await am.maximizeCell({ cellId: input.cellId, amBackwardSlope: slope });
+    }
+    await db.recordCellSucceeded({
+      cellId: input.cellId,
+      testAccuracy: trained.testAccuracy,
+      testLoss: trained.testLoss,
+    });
+    await notifySweep(input, 'succeeded');
+    return trained;
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        await db.recordCellEnded({ cellId: input.cellId, status: 'cancelled', error: 'cancelled by request' });
+        await notifySweep(input, 'cancelled');
+      });
+      throw err;
+    }
+    const message = rootMessage(err);
+    await db.recordCellEnded({ cellId: input.cellId, status: 'failed', error: message });
+    await notifySweep(input, 'failed', message);
+    throw ApplicationFailure.create({ message, type: 'CellFailed', nonRetryable: true });
+  }
+}
+
+async function notifySweep(input: CellWorkflowInput, outcome: CellOutcome, error?: string): Promise<void> {
+  const message: CellFinished = { cellKey: input.cellKey, outcome, error };
+  // The sweep may be gone (cancelled, or a newer run took over under the same id): nothing to tell then.
+  await getExternalWorkflowHandle(input.parentWorkflowId)
+    .signal<[CellFinished]>('cellFinished', message)
+    .catch(() => undefined);
+}
+
+/** The innermost failure message (an ActivityFailure wraps the ApplicationFailure thrown by the activity). */
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return (e?.message ?? String(err)).split('\n')[0];
+}

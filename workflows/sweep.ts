@@ -1,0 +1,177 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  WorkflowIdReusePolicy,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { cellWorkflow } from './cell';
+import { cellWorkflowId } from './ids';
+import type { CellFinished, SweepProgress, SweepState, SweepSummary, SweepWorkflowInput } from './types';
+
+// Messages: the CLI sends these by name.
+export const pauseSignal = defineSignal('pause');
+export const unpauseSignal = defineSignal('unpause');
+export const cellFinishedSignal = defineSignal<[CellFinished]>('cellFinished');
+export const setMaxParallelUpdate = defineUpdate<number, [number]>('setMaxParallel');
+export const progressQuery = defineQuery<SweepProgress>('progress');
+
+// Bookkeeping activities are quick database calls.
+const db = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NotFoundError'] },
+});
+
+const PAGE_SIZE = 100;
+export const MAX_PARALLEL_LIMIT = 1000;
+
+/**
+ * A sweep: a sliding window of cellWorkflow children, at most `maxParallel` running, fed page by page from
+ * Postgres (cells not yet succeeded), so any grid size keeps the history small; continues as new when the
+ * server suggests it. Children are ABANDONed (they survive continue-as-new) and signal completion to this
+ * workflow id. Pause/unpause by signal, resize by update, progress by query; cancelling it cancels the
+ * running cells.
+ */
+export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Promise<SweepSummary> {
+  const state: SweepState =
+    'cursor' in input
+      ? input
+      : {
+          ...input,
+          paused: false,
+          cursor: -1,
+          running: [],
+          queued: [],
+          exhausted: false,
+          finished: { succeeded: 0, failed: 0, cancelled: 0 },
+          runs: 0,
+        };
+  const running = new Set(state.running);
+  let reportedPaused = state.runs === 0 ? undefined : state.paused;
+
+  setHandler(pauseSignal, () => void (state.paused = true));
+  setHandler(unpauseSignal, () => void (state.paused = false));
+  setHandler(cellFinishedSignal, ({ cellKey, outcome }) => {
+    if (running.delete(cellKey)) state.finished[outcome]++;
+  });
+  setHandler(
+    setMaxParallelUpdate,
+    async (n) => {
+      state.maxParallel = n;
+      await db.setSweepMaxParallel(state.sweepId, n);
+      return n;
+    },
+    {
+      validator: (n) => {
+        if (!Number.isInteger(n) || n < 1 || n > MAX_PARALLEL_LIMIT)
+          throw new Error(`maxParallel must be an integer in 1..${MAX_PARALLEL_LIMIT}, got ${n}`);
+      },
+    },
+  );
+  setHandler(progressQuery, () => ({
+    sweepId: state.sweepId,
+    paused: state.paused,
+    maxParallel: state.maxParallel,
+    running: [...running],
+    queued: state.queued.length,
+    cursor: state.cursor,
+    exhausted: state.exhausted,
+    finished: { ...state.finished },
+    runs: state.runs,
+  }));
+
+  const syncStatus = async () => {
+    if (reportedPaused !== state.paused) {
+      reportedPaused = state.paused;
+      await db.setSweepStatus(state.sweepId, state.paused ? 'paused' : 'running', null);
+    }
+  };
+
+  try {
+    await syncStatus();
+    for (;;) {
+      if (state.queued.length === 0 && !state.exhausted) {
+        const page = await db.listCellsToRun(state.sweepId, state.cursor, PAGE_SIZE);
+        state.queued = page;
+        if (page.length < PAGE_SIZE) state.exhausted = true;
+      }
+      const next = state.queued.shift();
+      if (!next) {
+        // Everything is started: wait for the window to drain (still answering pause/resize/progress).
+        await condition(
+          () => running.size === 0 || workflowInfo().continueAsNewSuggested || reportedPaused !== state.paused,
+        );
+        await syncStatus();
+        if (running.size === 0) break;
+      } else {
+        await condition(() => (!state.paused && running.size < state.maxParallel) || reportedPaused !== state.paused);
+        await syncStatus();
+        if (state.paused || running.size >= state.maxParallel) {
+          state.queued.unshift(next);
+          continue;
+        }
+        await startCell(state, running, next);
+        state.cursor = next.idx;
+      }
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof sweepWorkflow>({ ...state, running: [...running], runs: state.runs + 1 });
+      }
+    }
+    const summary = await db.finalizeSweep(state.sweepId);
+    if (summary.status === 'failed') {
+      throw ApplicationFailure.create({
+        message: summary.error ?? 'some cells failed',
+        type: 'SweepFailed',
+        nonRetryable: true,
+        details: [summary],
+      });
+    }
+    return summary;
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        await Promise.all(
+          [...running].map((key) =>
+            getExternalWorkflowHandle(cellWorkflowId(state.sweepId, key))
+              .cancel()
+              .catch(() => undefined),
+          ),
+        );
+        await db.setSweepStatus(state.sweepId, 'cancelled', 'cancelled by request');
+      });
+    }
+    throw err;
+  }
+}
+
+async function startCell(state: SweepState, running: Set<string>, cell: SweepState['queued'][number]): Promise<void> {
+  running.add(cell.cellKey);
+  try {
+    await startChild(cellWorkflow, {
+      workflowId: cellWorkflowId(state.sweepId, cell.cellKey),
+      taskQueue: state.cell.taskQueue,
+      args: [{ ...cell, sweepId: state.sweepId, parentWorkflowId: workflowInfo().workflowId, settings: state.cell }],
+      // Cells outlive this run (continue-as-new) and report back by signal.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    });
+  } catch (err) {
+    // Still running from an earlier run of this sweep: it will signal us when done.
+    if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
+    running.delete(cell.cellKey);
+    throw err;
+  }
+}

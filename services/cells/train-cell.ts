@@ -8,6 +8,7 @@ import {
   setCellEpochsDone,
   setWorkerCell,
   upsertEpochMetric,
+  type CheckpointRow,
   type Pool,
 } from '../db';
 import type { CellParams } from '../spec';
@@ -58,9 +59,24 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
       alreadyTrained: true,
     };
   }
-  maybeInjectFault('train', cell.cell_key, params);
   await markCellStarted(pool, cellId, workerId, backend);
   await setWorkerCell(pool, workerId, cellId);
+  try {
+    maybeInjectFault('train', cell.cell_key, params);
+    return await train(deps, cellId, params, checkpoint, hooks);
+  } finally {
+    await setWorkerCell(pool, workerId, null).catch(() => undefined);
+  }
+}
+
+async function train(
+  deps: CellDeps,
+  cellId: number,
+  params: CellParams,
+  checkpoint: CheckpointRow | undefined,
+  hooks: RunnerHooks,
+): Promise<TrainCellResult> {
+  const { pool, workerId, backend } = deps;
   const dataset = await deps.datasets.get(params.dataset, params.trainLimit, params.testLimit);
   const model = buildModel(params.arch, {
     inputShape: dataset.inputShape,
@@ -116,7 +132,6 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
     });
   } finally {
     model.dispose();
-    await setWorkerCell(pool, workerId, null).catch(() => undefined);
   }
   const final = last ?? { testAccuracy: null, testLoss: null };
   return {

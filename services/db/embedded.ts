@@ -29,6 +29,16 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
   const passwordFile = join(dir, 'password');
   const portFile = join(dir, 'port');
   const asRoot = userInfo().uid === 0;
+  const ids = asRoot ? postgresIds() : undefined;
+  if (ids) {
+    chownSync(dir, ids.uid, ids.gid);
+    if (spawnSync('test', ['-w', dir], ids).status !== 0) {
+      throw new ServiceError(
+        `PostgreSQL runs as user "${USER}" when started by root, and that user cannot reach ${dir} (a parent directory is private); ` +
+          'choose a --data-dir under a world-readable directory (e.g. /var/tmp/proxysweep) or set DATABASE_URL',
+      );
+    }
+  }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const password = randomBytes(18).toString('base64url');
     writeFileSync(passwordFile, password, { mode: 0o600 });
@@ -50,8 +60,6 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
     }
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
-  const ids = asRoot ? postgresIds() : undefined;
-  if (ids) chownSync(dir, ids.uid, ids.gid);
   const savedPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : undefined;
   let port = savedPort ?? preferredPort;
   const running = existsSync(join(dataDir, 'postmaster.pid'));

@@ -101,6 +101,8 @@ function resolveCell(spec: ParsedSpec, point: Record<string, unknown>, knownData
     else merged[k] = v;
   }
   const where = `grid point ${describe(point)}`;
+  // Without an explicit mode, a backward slope means ProxyGrad and none means a plain ReLU.
+  merged.activation ??= merged.backwardSlope === undefined ? 'relu' : 'proxy';
   const slopes = (() => {
     try {
       return resolveSlopes({

@@ -4,6 +4,8 @@ import type { z } from 'zod';
 export function formatIssue(path: PropertyKey[], issue: z.core.$ZodIssue, root?: unknown): string {
   const where = formatPath(path) || '(spec)';
   switch (issue.code) {
+    case 'invalid_key':
+      return `${where}: ${issue.issues[0]?.message ?? issue.message}`;
     case 'unrecognized_keys':
       return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_value':

@@ -18,11 +18,13 @@ export function loadSpecFile(path: string): SweepSpec {
       `cannot read spec ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}; see examples/ for specs`,
     );
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
     const e = doc.errors[0];
     const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new SpecError(`${path}: not valid YAML/JSON${at}: ${e.message.split('\n')[0]}`);
+    throw new SpecError(
+      `${path}: not valid YAML/JSON${at}: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+    );
   }
   const defaultName =
     basename(path, extname(path))

@@ -49,7 +49,6 @@ const baseSchema = z.object(cellParamShape).partial().strict();
 export const CELL_DEFAULTS = {
   dataset: 'digits',
   arch: 'small-cnn',
-  activation: 'proxy',
   forwardSlope: 0,
   seed: 0,
   epochs: 1,

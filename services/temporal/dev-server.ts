@@ -20,6 +20,8 @@ export interface StartDevServerOptions {
   port?: number;
   /** Serve the web UI on this port (default: port + 1000). */
   ui?: boolean;
+  /** More `temporal server start-dev` arguments, e.g. dynamic config for tests. */
+  extraArgs?: string[];
   log?: (msg: string) => void;
 }
 
@@ -54,6 +56,7 @@ export async function startDevServer(opts: StartDevServerOptions): Promise<DevSe
     '--dynamic-config-value',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     ...(opts.ui === false ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(opts.extraArgs ?? []),
   ];
   const out = openSync(logFile, 'a');
   const child = spawn(cli, args, { detached: true, stdio: ['ignore', out, out] });

@@ -46,6 +46,8 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   );
   if (opts.exitWithParent) process.once('disconnect', () => worker.stop());
   await worker.done;
+  // The IPC channel to a parent `run` would keep this process alive.
+  if (process.connected) process.disconnect();
 }
 
 function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {

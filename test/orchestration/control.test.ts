@@ -1,0 +1,114 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startTestServices, serviceEnv, eventually, type TestServices } from '../helpers/services';
+import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
+import { queryProgress, resumeSweep, type SweepContext } from '../../services/sweeps';
+import type { LocalWorkers } from '../../services/local/workers';
+import { packageRoot } from '../../services/paths';
+
+describe('pause, resize, cancel and resume a running sweep from the CLI', () => {
+  let s: TestServices;
+  let ctx: SweepContext;
+  let w: LocalWorkers;
+  let sweepId: string;
+  const count = async (status: string) =>
+    (
+      await s.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM cells WHERE sweep_id = $1 AND status = $2', [
+        sweepId,
+        status,
+      ])
+    ).rows[0].n;
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'proxysweep.js'), ...args], {
+      env: serviceEnv(s),
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+
+  before(async () => {
+    s = await startTestServices();
+    w = workers(s, 2, 'tq-ctl', { PROXYSWEEP_TEST_STEP_DELAY_MS: '100' });
+    ({ ctx, sweepId } = await launch(
+      s,
+      tinySpec('ctl', {
+        base: { dataset: 'synthetic', epochs: 2, batchSize: 32, learningRate: 0.01, trainLimit: 256, testLimit: 64 },
+        grid: { backwardSlope: [0, 0.5, 1], seed: [0, 1] },
+        am: { backwardSlopes: [1], steps: 2, units: [0] },
+        execution: { maxParallel: 1, taskQueue: 'tq-ctl', timeouts: { heartbeat: '5s' } },
+      }),
+    ));
+  });
+  after(async () => {
+    await w?.stop();
+    await ctx?.close();
+    await s?.stop();
+  });
+
+  test('pause: running cells finish, no new cell starts; the sweep shows paused', async () => {
+    await eventually(async () => (await count('running')) === 1, 60_000, 'a running cell');
+    cli('sweep', 'pause', sweepId);
+    await eventually(async () => (await count('running')) === 0, 60_000, 'the running cell to finish');
+    const doneWhilePaused = await count('succeeded');
+    await new Promise((r) => setTimeout(r, 3000)); // two idle workers would have started a cell by now
+    assert.equal(await count('running'), 0);
+    assert.equal(await count('succeeded'), doneWhilePaused);
+    assert.equal((await queryProgress(ctx, `sweep-${sweepId}`))?.paused, true);
+    const status = JSON.parse(cli('sweep', 'status', sweepId, '--json'));
+    assert.equal(status.status, 'paused');
+  });
+
+  test('resize is validated, applied live and persisted', async () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(packageRoot(), 'bin', 'proxysweep.js'), 'sweep', 'resize', sweepId, '--max-parallel', '5000'],
+      { env: serviceEnv(s), encoding: 'utf8' },
+    );
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--max-parallel must be an integer from 1 to 1000/);
+    assert.equal(JSON.parse(cli('sweep', 'resize', sweepId, '--max-parallel', '2', '--json')).maxParallel, 2);
+    assert.equal((await queryProgress(ctx, `sweep-${sweepId}`))?.maxParallel, 2);
+    const row = await s.pool.query('SELECT max_parallel FROM sweeps WHERE id = $1', [sweepId]);
+    assert.equal(row.rows[0].max_parallel, 2);
+  });
+
+  test('unpause runs up to the new parallelism', async () => {
+    cli('sweep', 'unpause', sweepId);
+    await eventually(async () => (await count('running')) === 2, 60_000, 'two cells running at once');
+  });
+
+  test('cancel stops running cells, keeping their checkpoints; resume finishes the rest', async () => {
+    cli('sweep', 'cancel', sweepId);
+    assert.equal(await waitForSweep(s, sweepId), 'cancelled');
+    await eventually(async () => (await count('running')) === 0, 30_000, 'cells to stop');
+    const cancelled = await s.pool.query(
+      `SELECT c.cell_key, k.epoch, k.step FROM cells c LEFT JOIN checkpoints k ON k.cell_id = c.id WHERE c.sweep_id = $1 AND c.status = 'cancelled'`,
+      [sweepId],
+    );
+    assert.ok(cancelled.rowCount! >= 1, 'the running cells were cancelled');
+    assert.ok(
+      cancelled.rows.some((r) => r.epoch !== null),
+      'a cancelled cell kept a checkpoint',
+    );
+    const succeeded = await s.pool.query(
+      `SELECT cell_key, attempts FROM cells WHERE sweep_id = $1 AND status = 'succeeded'`,
+      [sweepId],
+    );
+
+    const r = await resumeSweep(ctx, sweepId);
+    assert.equal(r.started, true);
+    assert.equal(await waitForSweep(s, sweepId), 'succeeded');
+    const final = await s.pool.query('SELECT cell_key, attempts, status FROM cells WHERE sweep_id = $1', [sweepId]);
+    assert.ok(final.rows.every((c) => c.status === 'succeeded'));
+    for (const c of succeeded.rows)
+      assert.equal(final.rows.find((f) => f.cell_key === c.cell_key).attempts, c.attempts);
+    const metrics = await s.pool.query(
+      'SELECT count(*)::int AS n FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1',
+      [sweepId],
+    );
+    assert.equal(metrics.rows[0].n, 6 * 2);
+  });
+});

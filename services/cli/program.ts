@@ -40,6 +40,8 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--keep-services', 'leave the embedded services running afterwards', false)
+    .option('--report <dir>', 'where to write the HTML report (default reports/<sweep id>)')
+    .option('--no-report', 'skip the HTML report')
     .option('--no-progress', 'no live progress on stderr')
     .addHelpText('after', '\nExample:\n  proxysweep run examples/quick-digits.yaml')
     .action(async (spec: string, _o, cmd: Command) => {
@@ -104,6 +106,17 @@ export function buildProgram(): Command {
     .action(async (id: string, o: { maxParallel: number }, cmd: Command) => {
       const { sweepResize } = await import('./commands/sweep.js');
       await sweepResize(id, o.maxParallel, globals(cmd), out(cmd));
+    });
+
+  sweep
+    .command('report')
+    .description('write a self-contained HTML report (results matrix, curves, AM images) and CSVs of a sweep')
+    .argument('<id>', 'sweep id')
+    .option('--out <dir>', 'output directory (default: reports/<id>)')
+    .addHelpText('after', '\nExample:\n  proxysweep sweep report quick-digits-cffd1166 --out /tmp/report')
+    .action(async (id: string, o: { out?: string }, cmd: Command) => {
+      const { sweepReportCommand } = await import('./commands/report.js');
+      await sweepReportCommand(id, { ...globals(cmd), out: o.out }, out(cmd));
     });
 
   program

@@ -62,7 +62,7 @@ export async function setSweepStatus(
   await q.query(
     `UPDATE sweeps SET status = $2, error = $3, updated_at = now(),
        started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,
-       finished_at = CASE WHEN $2 IN ('succeeded','failed','cancelled') THEN now() WHEN $2 = 'running' THEN NULL ELSE finished_at END
+       finished_at = CASE WHEN $2 IN ('succeeded','failed','cancelled') THEN coalesce(finished_at, now()) WHEN $2 = 'running' THEN NULL ELSE finished_at END
      WHERE id = $1`,
     [id, status, error],
   );

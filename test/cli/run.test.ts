@@ -42,7 +42,7 @@ describe('`proxysweep run` on the embedded default', () => {
     const dataDir = join(dir, 'data');
     const first = spawn(
       process.execPath,
-      [BIN, 'run', specPath, '--data-dir', dataDir, '--workers', '2', '--no-progress'],
+      [BIN, 'run', specPath, '--data-dir', dataDir, '--workers', '2', '--no-progress', '--no-report'],
       {
         env: env({ PROXYSWEEP_TEST_STEP_DELAY_MS: '150' }),
         stdio: 'ignore',
@@ -68,7 +68,19 @@ describe('`proxysweep run` on the embedded default', () => {
 
     const second = spawnSync(
       process.execPath,
-      [BIN, 'run', specPath, '--data-dir', dataDir, '--workers', '2', '--keep-services', '--json'],
+      [
+        BIN,
+        'run',
+        specPath,
+        '--data-dir',
+        dataDir,
+        '--workers',
+        '2',
+        '--keep-services',
+        '--json',
+        '--report',
+        join(dir, 'report'),
+      ],
       {
         env: env(),
         encoding: 'utf8',
@@ -81,6 +93,8 @@ describe('`proxysweep run` on the embedded default', () => {
     assert.equal(result.status, 'succeeded');
     assert.deepEqual(result.counts, { pending: 0, running: 0, succeeded: 4, failed: 0, cancelled: 0 });
     assert.equal(result.results.accuracy.length, 2);
+    assert.equal(result.report, join(dir, 'report', 'index.html'));
+    assert.ok(existsSync(result.report));
 
     const sweeps = await p.query('SELECT id FROM sweeps');
     assert.equal(sweeps.rowCount, 1, 'the same sweep, not a new one');
@@ -100,11 +114,15 @@ describe('`proxysweep run` on the embedded default', () => {
     const state = readLocalState(dataDir);
     await pool?.end();
     pool = undefined;
-    const third = spawnSync(process.execPath, [BIN, 'run', specPath, '--data-dir', dataDir, '--no-progress'], {
-      env: env(),
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const third = spawnSync(
+      process.execPath,
+      [BIN, 'run', specPath, '--data-dir', dataDir, '--no-progress', '--no-report'],
+      {
+        env: env(),
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
     assert.equal(third.status, 0, third.stderr);
     assert.match(third.stdout, /has already succeeded/);
     assert.match(third.stdout, /Test accuracy \(mean ± std over seeds\)/);

@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { writeSweepReport } from '../../report';
 import { loadSpecFile } from '../../spec';
 import { resolveDataDir } from '../../paths';
 import { servicesDown, servicesUp } from '../../local/stack';
@@ -24,6 +26,8 @@ import type { GlobalOptions } from './shared';
 
 export interface RunOptions extends GlobalOptions {
   workers?: number;
+  /** Report directory (default reports/<sweepId>); `false` skips the report. */
+  report?: string | false;
   backend: string;
   datasetDir?: string;
   keepServices?: boolean;
@@ -36,6 +40,8 @@ export interface RunResult {
   counts: SweepStatusReport['counts'];
   action: 'started' | 'attached' | 'resumed' | 'already-succeeded';
   results: Awaited<ReturnType<typeof sweepResults>>;
+  /** Path of the HTML report, when written. */
+  report?: string;
 }
 
 /** A sweep that ended without succeeding: exit 1 with the cause and the resume command. */
@@ -105,7 +111,19 @@ export async function runCommand(specPath: string, opts: RunOptions, out: Output
     const results = await sweepResults(ctx.pool, sweepId);
     out.line();
     out.line(renderResults(results));
-    const result: RunResult = { sweepId, status: final.status, counts: final.counts, action, results };
+    const report =
+      opts.report === false
+        ? undefined
+        : await writeSweepReport(ctx.pool, sweepId, opts.report ?? join('reports', sweepId));
+    if (report) out.line(`\nreport: ${report.html}`);
+    const result: RunResult = {
+      sweepId,
+      status: final.status,
+      counts: final.counts,
+      action,
+      results,
+      report: report?.html,
+    };
     out.result(result);
     if (final.status !== 'succeeded') {
       throw new SweepFailedError(`sweep ${sweepId} ${final.status}: ${final.error ?? 'see `proxysweep sweep status`'}`);

@@ -13,7 +13,10 @@ export async function withSweepContext<T>(
   fn: (ctx: SweepContext) => Promise<T>,
   connect: { migrateSchema?: boolean; needTemporal?: boolean } = {},
 ): Promise<T> {
-  const ctx = await openSweepContext(resolveTargets(resolveDataDir(opts.dataDir)), connect);
+  const ctx = await openSweepContext(
+    resolveTargets(resolveDataDir(opts.dataDir), { needTemporal: connect.needTemporal }),
+    connect,
+  );
   try {
     return await fn(ctx);
   } finally {

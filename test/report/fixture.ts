@@ -1,0 +1,172 @@
+import type { AmResultRow, CellRow, EpochMetricRow, SweepRow } from '../../services/db';
+import { amImagePng } from '../../services/cells/am-image';
+import { imageKey, type ReportData } from '../../services/report/data';
+import { selectAmCells } from '../../services/report/am-selection';
+import { meanStd } from '../../services/report/format';
+import type { SweepResults } from '../../services/sweeps/results';
+
+export const XSS = '<script>alert(1)</script>';
+export const XSS_ATTR = '"><img src=x onerror=alert(2)>';
+
+const T0 = new Date('2025-03-01T10:00:00Z');
+
+/**
+ * Report data built in memory (no database): two datasets × two arch/activation configs × two training slopes ×
+ * two seeds, two AM slopes × three classes on 6×6 gray images, hostile text in every free-text field.
+ */
+export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
+  const sweep: SweepRow = {
+    id: 'fixture-0123abcd',
+    name: `fixture ${XSS}`,
+    spec: {
+      description: `A description with ${XSS} & "quotes"`,
+      base: { epochs: 2, batchSize: 64 },
+      grid: { dataset: ['alpha', 'beta'], arch: ['small-cnn', 'vgg'], backwardSlope: [0, 0.5], seed: [0, 1] },
+      am: { backwardSlopes: [0, 1], steps: 5, units: 'all' },
+      execution: { maxParallel: 2, taskQueue: 'tq' },
+    },
+    spec_hash: 'f'.repeat(64),
+    status: 'failed',
+    max_parallel: 2,
+    task_queue: 'tq',
+    total_cells: 16,
+    workflow_id: 'sweep-fixture',
+    error: `one cell failed: ${XSS}`,
+    created_at: T0,
+    updated_at: T0,
+    started_at: T0,
+    finished_at: new Date(T0.getTime() + 60_000),
+  };
+  const cells: CellRow[] = [];
+  const epochs: (EpochMetricRow & { cell_key: string })[] = [];
+  const am: (AmResultRow & { cell_key: string })[] = [];
+  const images = new Map<string, Buffer>();
+  let idx = 0;
+  for (const dataset of ['alpha', 'beta'])
+    for (const arch of ['small-cnn', 'vgg'])
+      for (const backward_slope of [0, 0.5])
+        for (const seed of [0, 1]) {
+          const id = 100 + idx;
+          const failed = idx === 3;
+          const acc = 0.5 + 0.1 * backward_slope + 0.02 * seed + (dataset === 'beta' ? 0.2 : 0);
+          const cell: CellRow = {
+            id,
+            sweep_id: sweep.id,
+            cell_key: `key${String(idx).padStart(13, '0')}`,
+            idx,
+            params: { dataset, arch, backwardSlope: backward_slope, seed, note: 'a,"b"\nc' },
+            dataset,
+            arch,
+            activation: 'proxy',
+            forward_slope: 0,
+            backward_slope,
+            seed,
+            status: failed ? 'failed' : 'succeeded',
+            phase: null,
+            attempts: failed ? 3 : 1,
+            worker: idx === 1 ? XSS_ATTR : 'host-1',
+            backend: 'wasm',
+            epochs_total: 2,
+            epochs_done: failed ? 1 : 2,
+            test_accuracy: failed ? null : acc,
+            test_loss: failed ? null : 1 - acc,
+            error: failed ? `boom, "quoted"\nsecond line ${XSS}` : null,
+            created_at: T0,
+            updated_at: T0,
+            started_at: T0,
+            finished_at: T0,
+          };
+          cells.push(cell);
+          for (let epoch = 1; epoch <= cell.epochs_done; epoch++) {
+            epochs.push({
+              cell_id: id,
+              cell_key: cell.cell_key,
+              epoch,
+              train_loss: 1.5 / epoch,
+              train_accuracy: acc - 0.1 / epoch,
+              test_loss: 1.4 / epoch,
+              test_accuracy: acc - 0.1 / epoch,
+              images_per_sec: 1000,
+              learning_rate: 0.01,
+              worker: cell.worker,
+              backend: 'wasm',
+              recorded_at: T0,
+            });
+          }
+          if (failed) {
+            idx++;
+            continue;
+          }
+          for (const amSlope of [0, 1])
+            for (let unit = 0; unit < 3; unit++) {
+              const input = Float32Array.from({ length: 36 }, (_, p) => Math.sin(p + unit + amSlope + idx));
+              const png = amImagePng(input, [6, 6, 1]);
+              am.push({
+                cell_id: id,
+                cell_key: cell.cell_key,
+                am_backward_slope: amSlope,
+                unit,
+                value: 2 + amSlope + unit * 0.25 + seed * 0.1,
+                initial_value: 0.1,
+                steps: 5,
+                trace: [0.1, 0.5, 1.25],
+                input_shape: [6, 6, 1],
+                image_png: Buffer.alloc(0),
+              });
+              images.set(imageKey(id, amSlope, unit), png);
+            }
+          idx++;
+        }
+  const results = summarize(cells, am);
+  const amSelection = selectAmCells(cells, new Set(am.map((a) => a.cell_id)), opts.maxAmCells);
+  for (const key of [...images.keys()])
+    if (!amSelection.cellIds.includes(Number(key.split('|')[0]))) images.delete(key);
+  const counts = { pending: 0, running: 0, succeeded: 15, failed: 1, cancelled: 0 };
+  return {
+    sweep,
+    counts,
+    cells,
+    cellById: new Map(cells.map((c) => [c.id, c])),
+    epochs,
+    am,
+    results,
+    amSelection,
+    images,
+  };
+}
+
+// What sweepResults computes in SQL, for data that never went through Postgres.
+function summarize(cells: CellRow[], am: AmResultRow[]): SweepResults {
+  const accuracy: SweepResults['accuracy'] = [];
+  const seen = new Set<string>();
+  for (const c of cells) {
+    const key = JSON.stringify([c.dataset, c.arch, c.activation, c.backward_slope]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const vals = cells
+      .filter(
+        (o) => JSON.stringify([o.dataset, o.arch, o.activation, o.backward_slope]) === key && o.status === 'succeeded',
+      )
+      .map((o) => o.test_accuracy!);
+    const { mean, std, n } = meanStd(vals);
+    accuracy.push({
+      dataset: c.dataset,
+      arch: c.arch,
+      activation: c.activation,
+      backwardSlope: c.backward_slope,
+      n,
+      mean,
+      std,
+    });
+  }
+  const amOut: SweepResults['am'] = [];
+  for (const dataset of ['alpha', 'beta'])
+    for (const slope of [0, 1]) {
+      const vals = am
+        .filter((a) => a.am_backward_slope === slope && cells.find((c) => c.id === a.cell_id)!.dataset === dataset)
+        .map((a) => a.value);
+      const { mean, std, n } = meanStd(vals);
+      amOut.push({ dataset, amBackwardSlope: slope, mean, std, max: Math.max(...vals), n });
+    }
+  return { accuracy, am: amOut };
+}

@@ -5,13 +5,15 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CellFinished, CellOutcome, CellWorkflowInput, TrainCellResult } from './types';
 
 const NON_RETRYABLE = ['SpecError', 'DatasetError', 'UserError', 'NotFoundError', 'InjectedFault'];
 
-const db = proxyActivities<Activities>({
+// Quick database calls run as local activities: inside the workflow task, no server round trips.
+const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NotFoundError'] },
 });

@@ -12,6 +12,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   workflowInfo,
@@ -29,7 +30,8 @@ export const setMaxParallelUpdate = defineUpdate<number, [number]>('setMaxParall
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
 // Bookkeeping activities are quick database calls.
-const db = proxyActivities<Activities>({
+// Quick database calls run as local activities: inside the workflow task, no server round trips.
+const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NotFoundError'] },
 });
@@ -107,8 +109,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
         state.queued = page;
         if (page.length < PAGE_SIZE) state.exhausted = true;
       }
-      const next = state.queued.shift();
-      if (!next) {
+      if (state.queued.length === 0) {
         // Everything is started: wait for the window to drain (still answering pause/resize/progress).
         await condition(
           () => running.size === 0 || workflowInfo().continueAsNewSuggested || reportedPaused !== state.paused,
@@ -118,12 +119,12 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
       } else {
         await condition(() => (!state.paused && running.size < state.maxParallel) || reportedPaused !== state.paused);
         await syncStatus();
-        if (state.paused || running.size >= state.maxParallel) {
-          state.queued.unshift(next);
-          continue;
+        if (!state.paused && running.size < state.maxParallel) {
+          // Start every free slot's cell at once: the starts share one workflow task.
+          const batch = state.queued.splice(0, state.maxParallel - running.size);
+          await Promise.all(batch.map((cell) => startCell(state, running, cell)));
+          state.cursor = batch[batch.length - 1].idx;
         }
-        await startCell(state, running, next);
-        state.cursor = next.idx;
       }
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);

@@ -94,6 +94,8 @@ export async function startWorker(targets: ServiceTargets, opts: WorkerOptions, 
     id,
     done,
     stop: () => {
+      // Idempotent: a signal and a lost parent can both ask.
+      if (worker.getState() !== 'RUNNING') return;
       void setWorkerStatus(pool, id, 'stopping').catch(() => undefined);
       worker.shutdown();
     },

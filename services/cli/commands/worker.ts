@@ -44,8 +44,10 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
     },
     log,
   );
-  if (opts.exitWithParent) process.once('disconnect', () => worker.stop());
+  const onParentGone = () => worker.stop();
+  if (opts.exitWithParent) process.once('disconnect', onParentGone);
   await worker.done;
+  process.off('disconnect', onParentGone);
   // The IPC channel to a parent `run` would keep this process alive.
   if (process.connected) process.disconnect();
 }

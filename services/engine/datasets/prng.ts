@@ -1,4 +1,5 @@
-/** Small seeded PRNG (mulberry32) so generated data is identical for a seed on every machine and run. */
+/** Seeded randomness for generated data, identical for a seed on every machine and run. */
+import { Rng } from '../rng';
 
 /** Folds any safe integer (negative or above 2^32 included) into a 32-bit seed. */
 export function seed32(seed: number): number {
@@ -7,16 +8,10 @@ export function seed32(seed: number): number {
   return (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
 }
 
-/** Uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
+/** Uniform floats in [0, 1) from the engine's seeded generator. */
+export function uniform(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** Standard normal draw (Box-Muller); `1 - u` keeps the log argument in (0, 1]. */

@@ -5,7 +5,7 @@
  * Labels cycle 0, 1, …, classes-1 so every prefix is class-balanced. Same seed ⇒ same bytes.
  */
 import { badOption } from './messages';
-import { gaussian, mulberry32, seed32 } from './prng';
+import { gaussian, uniform, seed32 } from './prng';
 import { capCount, type RawDataset, type RawSplit, type SplitLimits } from './raw-split';
 import type { SyntheticOptions } from './types';
 
@@ -47,7 +47,7 @@ export function resolveSynthetic(opts: SyntheticOptions | undefined): Required<S
 export function loadSynthetic(seed: number, opts: SyntheticOptions | undefined, limits: SplitLimits): RawDataset {
   if (!Number.isSafeInteger(seed)) throw badOption('synthetic', `seed must be an integer, got ${String(seed)}`);
   const o = resolveSynthetic(opts);
-  const rand = mulberry32(seed32(seed));
+  const rand = uniform(seed32(seed));
   // Test examples continue the train stream, so the splits never share an example; limits only truncate.
   const train = generate(o, rand, o.trainSize, capCount(o.trainSize, limits.train));
   const test = generate(o, rand, o.testSize, capCount(o.testSize, limits.test));

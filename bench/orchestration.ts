@@ -1,0 +1,155 @@
+/**
+ * Orchestration overhead benchmark (not a test): per-cell cost of the sweep machinery with no-op compute, at
+ * parallelism 1, 8 and 32, and the time to drain 2,000 no-op cells. The baseline, measured in the same run,
+ * is one cell workflow started directly (no sweep around it), so the ratio is what the sliding window adds.
+ *
+ *   npm run bench:orchestration [-- --json] [-- --drain 2000]
+ */
+import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { DatasetCache } from '../services/cells';
+import { startEphemeralServices, type EphemeralServices } from '../services/local/ephemeral';
+import { validateSpec } from '../services/spec';
+import { launchSweep, openSweepContext } from '../services/sweeps';
+import { workflowSource } from '../services/temporal/bundle';
+import { cellWorkflowId } from '../workflows/ids';
+import type { CellWorkflowInput } from '../workflows/types';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const drainCells = Number(args[args.indexOf('--drain') + 1]) || 2000;
+const TASK_QUEUE = 'bench-orchestration';
+
+function emit(record: Record<string, unknown>): void {
+  if (json) console.log(JSON.stringify({ bench: 'orchestration', ...record }));
+  else
+    console.log(
+      Object.entries(record)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`)
+        .join('  '),
+    );
+}
+
+/** A no-op sweep of `cells` cells (synthetic grid over seeds; training and AM do nothing). */
+function noopSpec(name: string, cells: number, maxParallel: number) {
+  return validateSpec({
+    name,
+    base: { dataset: 'synthetic', epochs: 1 },
+    grid: { seed: Array.from({ length: cells }, (_, i) => i) },
+    execution: { maxParallel, taskQueue: TASK_QUEUE, timeouts: { heartbeat: '1m' } },
+  });
+}
+
+async function runSweep(s: EphemeralServices, name: string, cells: number, maxParallel: number) {
+  const ctx = await openSweepContext(s.targets);
+  try {
+    const spec = noopSpec(name, cells, maxParallel);
+    const t0 = performance.now();
+    const { workflowId } = await launchSweep(ctx, spec);
+    await ctx.client.workflow.getHandle(workflowId).result();
+    const seconds = (performance.now() - t0) / 1000;
+    let runs = 0;
+    for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs++;
+    return { seconds, runs };
+  } finally {
+    await ctx.close();
+  }
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const s = await startEphemeralServices();
+  const connection = await NativeConnection.connect({ address: s.targets.temporal.address });
+  const real = createActivities({
+    pool: s.pool,
+    workerId: 'bench',
+    backend: 'none',
+    datasets: new DatasetCache(undefined),
+  });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: TASK_QUEUE,
+    ...workflowSource(),
+    activities: {
+      ...real,
+      // No-op compute: what is left is the orchestration itself (workflows, activities, Postgres bookkeeping).
+      trainCell: async () => ({ epochs: 1, testAccuracy: null, testLoss: null, alreadyTrained: false }),
+      maximizeCell: async () => ({ units: 0 }),
+    },
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 100,
+  });
+  try {
+    await worker.runUntil(async () => {
+      // Baseline: cell workflows started one after another, directly, without a sweep.
+      const base = noopSpec('baseline', 20, 1);
+      const ctx = await openSweepContext(s.targets);
+      await launchSweep(ctx, base); // rows for the cells; its own sweep run is drained first
+      await ctx.client.workflow.getHandle(`sweep-${base.sweepId}`).result();
+      const t0 = performance.now();
+      const cells = await s.pool.query<{ id: number; cell_key: string; idx: number }>(
+        'SELECT id, cell_key, idx FROM cells WHERE sweep_id = $1',
+        [base.sweepId],
+      );
+      for (const c of cells.rows) {
+        const input: CellWorkflowInput = {
+          cellId: c.id,
+          cellKey: c.cell_key,
+          idx: c.idx,
+          sweepId: base.sweepId,
+          parentWorkflowId: 'none',
+          settings: {
+            taskQueue: TASK_QUEUE,
+            retries: { maximumAttempts: 1, initialIntervalMs: 1000, backoffCoefficient: 2, maximumIntervalMs: 1000 },
+            trainTimeoutMs: 60_000,
+            amTimeoutMs: 60_000,
+            heartbeatTimeoutMs: 60_000,
+            amSlopes: [],
+          },
+        };
+        await ctx.client.workflow.execute('cellWorkflow', {
+          taskQueue: TASK_QUEUE,
+          workflowId: `${cellWorkflowId(base.sweepId, c.cell_key)}-direct`,
+          args: [input],
+        });
+      }
+      const baselineMs = (performance.now() - t0) / cells.rowCount!;
+      await ctx.close();
+      emit({ measure: 'baseline', what: 'one cell workflow started directly, sequential', ms_per_cell: baselineMs });
+
+      for (const p of [1, 8, 32]) {
+        const n = p === 1 ? 50 : p * 12;
+        const r = await runSweep(s, `p${p}`, n, p);
+        const msPerCell = (r.seconds * 1000) / n;
+        emit({
+          measure: 'overhead',
+          parallelism: p,
+          cells: n,
+          seconds: r.seconds,
+          cells_per_sec: n / r.seconds,
+          ms_per_cell: msPerCell,
+          // Per-cell latency inside a window of p: wall time × p / cells.
+          ms_per_cell_latency: msPerCell * p,
+          ratio_vs_baseline: (msPerCell * p) / baselineMs,
+        });
+      }
+      const drain = await runSweep(s, 'drain', drainCells, 32);
+      emit({
+        measure: 'drain',
+        cells: drainCells,
+        parallelism: 32,
+        seconds: drain.seconds,
+        cells_per_sec: drainCells / drain.seconds,
+        workflow_runs: drain.runs,
+      });
+    });
+  } finally {
+    await connection.close();
+    await s.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

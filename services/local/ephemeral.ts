@@ -1,0 +1,50 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { createPool, migrate, type Pool } from '../db';
+import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../db/embedded';
+import { startDevServer, stopProcess } from '../temporal/dev-server';
+import { connectClient } from '../temporal/connection';
+import type { ServiceTargets } from '../config';
+
+/** A real PostgreSQL and a real Temporal dev server in a fresh temp directory, removed by `stop()`. */
+export interface EphemeralServices {
+  dir: string;
+  targets: ServiceTargets;
+  pool: Pool;
+  client: Client;
+  stop(): Promise<void>;
+}
+
+/** For tests and benchmarks: throwaway services that never touch the user's data dir. */
+export async function startEphemeralServices(opts: { temporalArgs?: string[] } = {}): Promise<EphemeralServices> {
+  // Under the temp dir with a short name; mkdtemp makes it private, but PostgreSQL (running as the
+  // postgres user when we are root) must reach it.
+  const dir = mkdtempSync(join(tmpdir(), 'ps-'));
+  chmodSync(dir, 0o755);
+  const [pg, temporal] = await Promise.all([
+    startEmbeddedPostgres(join(dir, 'postgres'), 15433),
+    startDevServer({ dir: join(dir, 'temporal'), port: 17233, ui: false, extraArgs: opts.temporalArgs }),
+  ]);
+  const targets: ServiceTargets = {
+    databaseUrl: pg.databaseUrl,
+    temporal: { address: temporal.address, namespace: temporal.namespace },
+  };
+  const pool = createPool(pg.databaseUrl, 10);
+  await migrate(pool);
+  const client = await connectClient(targets.temporal);
+  return {
+    dir,
+    targets,
+    pool,
+    client,
+    async stop() {
+      await client.connection.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await stopProcess(temporal.pid);
+      await stopEmbeddedPostgres(join(dir, 'postgres'));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -11,7 +11,6 @@ import {
   defineUpdate,
   getExternalWorkflowHandle,
   isCancellation,
-  proxyActivities,
   proxyLocalActivities,
   setHandler,
   startChild,

@@ -134,6 +134,36 @@ export function buildProgram(): Command {
       await workerCommand({ ...cmd.optsWithGlobals(), ...o });
     });
 
+  const dashboards = program
+    .command('dashboards')
+    .description('Grafana dashboards as code: generate the JSON, push it to a Grafana');
+  dashboards
+    .command('build')
+    .description('write the dashboard JSON (default: dashboards/generated/, which Grafana provisioning reads)')
+    .option('--out <dir>', 'directory to write <uid>.json files to')
+    .action(async (o: { out?: string }, cmd: Command) => {
+      const { dashboardsBuildCommand } = await import('./commands/dashboards.js');
+      await dashboardsBuildCommand(o, out(cmd));
+    });
+  dashboards
+    .command('push')
+    .description('create or update the dashboards in a Grafana through its HTTP API (token from GRAFANA_TOKEN)')
+    .requiredOption('--url <url>', "Grafana's root URL, e.g. http://localhost:3000")
+    .option('--folder <name>', 'folder to put them in (found by title, else created)', 'ProxySweep')
+    .option(
+      '--with-datasource',
+      'also create or update the PostgreSQL data source (Admin role; from PROXYSWEEP_PG_URL or PROXYSWEEP_PG_HOST/_DATABASE/_USER/_PASSWORD/_SSLMODE)',
+      false,
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  GRAFANA_TOKEN=glsa_... proxysweep dashboards push --url http://localhost:3000 --with-datasource',
+    )
+    .action(async (o: { url: string; folder?: string; withDatasource?: boolean }, cmd: Command) => {
+      const { dashboardsPushCommand } = await import('./commands/dashboards.js');
+      await dashboardsPushCommand(o, out(cmd));
+    });
+
   const services = program
     .command('services')
     .description('embedded PostgreSQL + Temporal dev server for this machine');

@@ -1,8 +1,9 @@
-import { buildModel, decodeCheckpoint, deriveSeed, maximizeActivations, restoreWeights } from '../engine';
+import { decodeCheckpoint, deriveSeed, maximizeActivations, restoreWeights } from '../engine';
 import { NotFoundError, SpecError } from '../errors';
 import { amUnitsDone, getCell, getSweepOrThrow, loadCheckpoint, setCellPhase, upsertAmResult } from '../db';
 import type { CellParams, ParsedSpec } from '../spec';
 import { amImagePng } from './am-image';
+import { buildCellModel } from './cell-model';
 import { maybeInjectFault } from './fault';
 import type { CellDeps, RunnerHooks } from './train-cell';
 
@@ -41,13 +42,7 @@ export async function runAmCell(
   const todo = units.filter((u) => !done.has(u));
   if (todo.length === 0) return { units: 0 };
 
-  const model = buildModel(params.arch, {
-    inputShape: dataset.inputShape,
-    classes: dataset.classes,
-    activation: { mode: params.activation, forwardSlope: params.forwardSlope, backwardSlope: params.backwardSlope },
-    seed: params.seed,
-    ...params.archOptions,
-  });
+  const model = buildCellModel(params, dataset);
   try {
     restoreWeights(model, decodeCheckpoint(checkpoint.data));
     const results = await maximizeActivations(model, {

@@ -1,4 +1,4 @@
-import { buildModel, decodeCheckpoint, trainModel, type EpochMetrics } from '../engine';
+import { decodeCheckpoint, trainModel, type EpochMetrics } from '../engine';
 import { NotFoundError } from '../errors';
 import {
   getCell,
@@ -14,6 +14,7 @@ import {
 import type { CellParams } from '../spec';
 import type { TrainCellResult } from '../../workflows/types';
 import type { DatasetCache } from './dataset-cache';
+import { buildCellModel } from './cell-model';
 import { maybeInjectFault, testStepDelayMs } from './fault';
 
 /** What a worker process gives the cell runners. */
@@ -78,13 +79,7 @@ async function train(
 ): Promise<TrainCellResult> {
   const { pool, workerId, backend } = deps;
   const dataset = await deps.datasets.get(params.dataset, params.trainLimit, params.testLimit);
-  const model = buildModel(params.arch, {
-    inputShape: dataset.inputShape,
-    classes: dataset.classes,
-    activation: { mode: params.activation, forwardSlope: params.forwardSlope, backwardSlope: params.backwardSlope },
-    seed: params.seed,
-    ...params.archOptions,
-  });
+  const model = buildCellModel(params, dataset);
   const delay = testStepDelayMs();
   let last: EpochMetrics | undefined;
   hooks.heartbeat({ epoch: checkpoint?.epoch ?? 0, step: checkpoint?.step ?? 0 } satisfies TrainProgress);

@@ -23,10 +23,19 @@ export async function startEphemeralServices(opts: { temporalArgs?: string[] } =
   // postgres user when we are root) must reach it.
   const dir = mkdtempSync(join(tmpdir(), 'ps-'));
   chmodSync(dir, 0o755);
-  const [pg, temporal] = await Promise.all([
+  const [pgResult, temporalResult] = await Promise.allSettled([
     startEmbeddedPostgres(join(dir, 'postgres'), 15433),
     startDevServer({ dir: join(dir, 'temporal'), port: 17233, ui: false, extraArgs: opts.temporalArgs }),
   ]);
+  if (pgResult.status === 'rejected' || temporalResult.status === 'rejected') {
+    // Never leave half of the pair running.
+    if (temporalResult.status === 'fulfilled') await stopProcess(temporalResult.value.pid);
+    if (pgResult.status === 'fulfilled') await stopEmbeddedPostgres(join(dir, 'postgres'));
+    rmSync(dir, { recursive: true, force: true });
+    throw pgResult.status === 'rejected' ? pgResult.reason : (temporalResult as PromiseRejectedResult).reason;
+  }
+  const pg = pgResult.value;
+  const temporal = temporalResult.value;
   const targets: ServiceTargets = {
     databaseUrl: pg.databaseUrl,
     temporal: { address: temporal.address, namespace: temporal.namespace },

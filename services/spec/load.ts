@@ -53,10 +53,23 @@ export function validateSpec(raw: unknown, defaultName = 'sweep'): SweepSpec {
   ) {
     throw new SpecError('invalid spec: am.units lists a unit twice', 'am.units');
   }
+  const datasets = listDatasets();
   const cells = expandGrid(
     spec,
-    listDatasets().map((d) => d.name),
+    datasets.map((d) => d.name),
   );
+  if (spec.am && Array.isArray(spec.am.units)) {
+    const maxUnit = Math.max(...spec.am.units);
+    for (const name of new Set(cells.map((c) => c.params.dataset))) {
+      const classes = datasets.find((d) => d.name === name)!.classes;
+      if (maxUnit >= classes) {
+        throw new SpecError(
+          `invalid spec: am.units: unit ${maxUnit} does not exist in dataset ${name} (${classes} classes, units 0..${classes - 1})`,
+          'am.units',
+        );
+      }
+    }
+  }
   const specHash = sha256(canonicalJson({ base: spec.base, grid: spec.grid, am: spec.am ?? null }));
   const name = spec.name ?? defaultName;
   return { name, description: spec.description, spec, specHash, sweepId: `${name}-${specHash.slice(0, 8)}`, cells };

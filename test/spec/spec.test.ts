@@ -75,6 +75,11 @@ describe('sweep spec', () => {
       [spec({ base: { epochs: 0 } }), /base\.epochs: must be >= 1, got 0/, 'base.epochs'],
       [spec({ am: { backwardSlopes: [] } }), /am\.backwardSlopes: must list at least 1/, 'am.backwardSlopes'],
       [spec({ am: { backwardSlopes: [0.3], units: [1, 1] } }), /am\.units lists a unit twice/, 'am.units'],
+      [
+        spec({ am: { backwardSlopes: [0.3], units: [0, 4] } }),
+        /am\.units: unit 4 does not exist in dataset synthetic \(4 classes/,
+        'am.units',
+      ],
       [spec({ execution: { maxParallel: 0 } }), /execution\.maxParallel: must be >= 1, got 0/, 'execution.maxParallel'],
       [
         spec({ base: { optimizer: 'rmsprop' } }),

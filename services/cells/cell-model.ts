@@ -1,0 +1,13 @@
+import { buildModel, type Dataset, type tf } from '../engine';
+import type { CellParams } from '../spec';
+
+/** The untrained network of a cell: its architecture and slopes, sized for its dataset, seeded by its seed. */
+export function buildCellModel(params: CellParams, dataset: Pick<Dataset, 'inputShape' | 'classes'>): tf.LayersModel {
+  return buildModel(params.arch, {
+    inputShape: dataset.inputShape,
+    classes: dataset.classes,
+    activation: { mode: params.activation, forwardSlope: params.forwardSlope, backwardSlope: params.backwardSlope },
+    seed: params.seed,
+    ...params.archOptions,
+  });
+}

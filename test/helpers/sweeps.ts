@@ -62,9 +62,9 @@ export function workers(
   });
 }
 
-/** Waits for the sweep row to reach a terminal status. */
+/** Waits for the sweep row to reach a terminal status, then for its workflow to close. */
 export async function waitForSweep(s: TestServices, sweepId: string, timeoutMs = 120_000): Promise<string> {
-  return eventually(
+  const status = await eventually(
     async () => {
       const r = await s.pool.query<{ status: string }>('SELECT status FROM sweeps WHERE id = $1', [sweepId]);
       const status = r.rows[0]?.status;
@@ -73,4 +73,10 @@ export async function waitForSweep(s: TestServices, sweepId: string, timeoutMs =
     timeoutMs,
     `sweep ${sweepId} to finish`,
   );
+  // The final status is written just before the workflow completes: wait for that too.
+  await s.client.workflow
+    .getHandle(`sweep-${sweepId}`)
+    .result()
+    .catch(() => undefined);
+  return status;
 }

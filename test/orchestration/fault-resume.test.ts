@@ -1,28 +1,18 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestServices, serviceEnv, type TestServices } from '../helpers/services';
+import { useServices, serviceEnv } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
-import { resumeSweep, type SweepContext } from '../../services/sweeps';
-import type { LocalWorkers } from '../../services/local/workers';
+import { resumeSweep } from '../../services/sweeps';
 import { packageRoot } from '../../services/paths';
 
 describe('a failing cell, then resume', () => {
-  let s: TestServices;
-  let ctx: SweepContext;
-  const pools: LocalWorkers[] = [];
-
-  before(async () => {
-    s = await startTestServices();
-  });
-  after(async () => {
-    for (const w of pools) await w.stop();
-    await ctx?.close();
-    await s?.stop();
-  });
+  const fx = useServices();
 
   test('the sweep ends failed with the error in status; resume finishes only the failed cell', async () => {
+    const s = fx.s;
+    const pools = fx.workers;
     const raw = tinySpec('fault', {
       execution: {
         maxParallel: 2,
@@ -34,8 +24,8 @@ describe('a failing cell, then resume', () => {
     // Every cell with seed 1 fails in training (test-only switch).
     const faulty = workers(s, 2, 'tq-fault', { PROXYSWEEP_INJECT_FAULT: 'train:seed=1' });
     pools.push(faulty);
-    let sweepId: string;
-    ({ ctx, sweepId } = await launch(s, raw));
+    const { ctx, sweepId } = await launch(s, raw);
+    fx.contexts.push(ctx);
     assert.equal(await waitForSweep(s, sweepId), 'failed');
 
     const cli = (...args: string[]) =>

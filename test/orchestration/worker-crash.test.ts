@@ -1,25 +1,14 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServices, eventually, type TestServices } from '../helpers/services';
+import { useServices, eventually } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
-import type { SweepContext } from '../../services/sweeps';
-import type { LocalWorkers } from '../../services/local/workers';
 
 describe('a worker killed with SIGKILL mid-training', () => {
-  let s: TestServices;
-  let ctx: SweepContext;
-  const pools: LocalWorkers[] = [];
-
-  before(async () => {
-    s = await startTestServices();
-  });
-  after(async () => {
-    for (const w of pools) await w.stop();
-    await ctx?.close();
-    await s?.stop();
-  });
+  const fx = useServices();
 
   test('the cell finishes on another worker from its checkpoint: no duplicated or missing rows', async () => {
+    const s = fx.s;
+    const pools = fx.workers;
     const raw = tinySpec('crash', {
       base: {
         dataset: 'synthetic',
@@ -44,8 +33,8 @@ describe('a worker killed with SIGKILL mid-training', () => {
     const slow = { PROXYSWEEP_TEST_STEP_DELAY_MS: '150' };
     const first = workers(s, 1, 'tq-crash', slow);
     pools.push(first);
-    let sweepId: string;
-    ({ ctx, sweepId } = await launch(s, raw));
+    const { ctx, sweepId } = await launch(s, raw);
+    fx.contexts.push(ctx);
 
     const cell = await eventually(
       async () => {

@@ -1,27 +1,16 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startTestServices, serviceEnv, eventually, type TestServices } from '../helpers/services';
+import { useServices, serviceEnv, eventually } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
-import type { SweepContext } from '../../services/sweeps';
-import type { LocalWorkers } from '../../services/local/workers';
 import { packageRoot } from '../../services/paths';
 
 describe('worker lifecycle', () => {
-  let s: TestServices;
-  let ctx: SweepContext | undefined;
-  const pools: LocalWorkers[] = [];
-  before(async () => {
-    s = await startTestServices();
-  });
-  after(async () => {
-    for (const w of pools) await w.stop();
-    await ctx?.close();
-    await s?.stop();
-  });
+  const fx = useServices();
 
   test('`worker --gpus 0,1` runs one registered worker per GPU; SIGTERM stops them all and marks them stopped', async () => {
+    const s = fx.s;
     const sup = spawn(
       process.execPath,
       [
@@ -67,10 +56,11 @@ describe('worker lifecycle', () => {
   });
 
   test('SIGTERM mid-training: the worker checkpoints at the exact step, exits cleanly, and the cell resumes elsewhere', async () => {
+    const s = fx.s;
+    const pools = fx.workers;
     const first = workers(s, 1, 'tq-term', { PROXYSWEEP_TEST_STEP_DELAY_MS: '300' });
     pools.push(first);
-    let sweepId: string;
-    ({ ctx, sweepId } = await launch(
+    const { ctx, sweepId } = await launch(
       s,
       tinySpec('term', {
         base: {
@@ -91,7 +81,8 @@ describe('worker lifecycle', () => {
           timeouts: { heartbeat: '30s' },
         },
       }),
-    ));
+    );
+    fx.contexts.push(ctx);
     await eventually(
       async () => {
         const r = await s.pool.query(`SELECT epochs_done FROM cells WHERE sweep_id = $1 AND status = 'running'`, [

@@ -1,35 +1,51 @@
 import { getSweepOrThrow } from '../db';
 import { queryProgress, sweepStatus, type SweepContext, type SweepStatusReport } from '../sweeps';
+import { ProxysweepError } from '../errors';
 import type { ProgressView } from './progress';
+
+const aborted = (signal?: AbortSignal) =>
+  new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve())));
+
+/** The user stopped watching (Ctrl-C); the sweep itself goes on. Exit code 130, like any interrupted command. */
+export class InterruptedError extends ProxysweepError {
+  override readonly exitCode = 130;
+}
 
 /**
  * Follows a sweep until its workflow closes (across continue-as-new runs), feeding `view` every `intervalMs`.
- * Returns the final status from Postgres.
+ * Returns the final status from Postgres; throws InterruptedError when `signal` aborts first.
  */
 export async function watchSweep(
   ctx: SweepContext,
   sweepId: string,
   view: ProgressView,
   intervalMs = 1000,
+  signal?: AbortSignal,
 ): Promise<SweepStatusReport> {
   const sweep = await getSweepOrThrow(ctx.pool, sweepId);
   const handle = ctx.client.workflow.getHandle(sweep.workflow_id);
   let closed = false;
-  const result = handle.result().then(
-    () => undefined,
-    () => undefined, // a failed or cancelled sweep is reported from Postgres below
-  );
+  // The long poll for the result must end with this function, or it outlives the connection.
+  const stopPolling = new AbortController();
+  const result = ctx.client
+    .withAbortSignal(stopPolling.signal, () => handle.result())
+    .then(
+      () => undefined,
+      () => undefined, // a failed or cancelled sweep is reported from Postgres below
+    );
   void result.finally(() => (closed = true));
   try {
     while (!closed) {
+      if (signal?.aborted) throw new InterruptedError(`stopped following sweep ${sweepId}`);
       const live = await queryProgress(ctx, sweep.workflow_id);
       view.update(await sweepStatus(ctx.pool, sweepId, live));
-      await Promise.race([result, new Promise((r) => setTimeout(r, intervalMs))]);
+      await Promise.race([result, new Promise((r) => setTimeout(r, intervalMs)), aborted(signal)]);
     }
     const final = await sweepStatus(ctx.pool, sweepId);
     view.update(final);
     return final;
   } finally {
+    stopPolling.abort();
     view.stop();
   }
 }

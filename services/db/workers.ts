@@ -44,6 +44,16 @@ export async function setWorkerStatus(q: Queryable, id: string, status: WorkerRo
   );
 }
 
+/** Workers on `taskQueue` that heartbeated within `withinSeconds` (a worker heartbeats every 10 s). */
+export async function liveWorkerCount(q: Queryable, taskQueue: string, withinSeconds = 60): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM workers
+     WHERE task_queue = $1 AND status = 'running' AND last_heartbeat_at > now() - make_interval(secs => $2)`,
+    [taskQueue, withinSeconds],
+  );
+  return r.rows[0].n;
+}
+
 export async function listWorkers(q: Queryable): Promise<WorkerRow[]> {
   return (await q.query<WorkerRow>('SELECT * FROM workers ORDER BY last_heartbeat_at DESC')).rows;
 }

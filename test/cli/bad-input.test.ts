@@ -119,4 +119,20 @@ describe('bad input: exit 2, one clear line, nothing written', () => {
     assert.equal(cli(['no-such-command']).status, 2);
     assert.equal(cli(['worker', '--backend', 'tpu']).status, 2);
   });
+
+  test('a valid start with no worker on its queue says how to start one', () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, 'name: lonely\ngrid: {seed: [0]}\nexecution: {taskQueue: nobody-here}\n');
+    const human = cli(['sweep', 'start', file]);
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /started sweep lonely-/);
+    assert.match(
+      human.stdout,
+      /no worker has heartbeated on task queue "nobody-here".*proxysweep worker --task-queue nobody-here/,
+    );
+    const again = cli(['sweep', 'start', file, '--json']);
+    assert.equal(again.status, 0);
+    const r = JSON.parse(again.stdout);
+    assert.deepEqual([r.created, r.liveWorkers, r.taskQueue], [false, 0, 'nobody-here']);
+  });
 });

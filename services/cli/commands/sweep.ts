@@ -1,5 +1,5 @@
 import { loadSpecFile } from '../../spec';
-import { getSweepOrThrow } from '../../db';
+import { getSweepOrThrow, liveWorkerCount } from '../../db';
 import {
   cancelSweep,
   launchSweep,
@@ -25,15 +25,24 @@ export async function sweepStart(
   out: Output,
 ): Promise<LaunchResult> {
   const spec = loadSpecFile(specPath);
-  const r = await withSweepContext(opts, (ctx) => launchSweep(ctx, spec, { forceNew: opts.new }), {
-    migrateSchema: true,
-  });
-  out.result(r);
+  const taskQueue = spec.spec.execution.taskQueue;
+  const [r, workers] = await withSweepContext(
+    opts,
+    async (ctx) =>
+      [await launchSweep(ctx, spec, { forceNew: opts.new }), await liveWorkerCount(ctx.pool, taskQueue)] as const,
+    { migrateSchema: true },
+  );
+  out.result({ ...r, taskQueue, liveWorkers: workers });
   out.line(
     r.created
       ? `started sweep ${r.sweepId}: ${r.cells} cells (workflow ${r.workflowId}); follow it with \`proxysweep sweep status ${r.sweepId}\``
       : `sweep ${r.sweepId} exists already (status ${r.status}, ${r.cells} cells); nothing started. Use --new for a fresh copy, or \`proxysweep sweep resume ${r.sweepId}\``,
   );
+  if (workers === 0) {
+    out.line(
+      `note: no worker has heartbeated on task queue "${taskQueue}" in the last minute; start one with \`proxysweep worker --task-queue ${taskQueue}\``,
+    );
+  }
   return r;
 }
 

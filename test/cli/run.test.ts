@@ -34,7 +34,7 @@ describe('`proxysweep run` on the embedded default', () => {
   });
   after(async () => {
     await pool?.end();
-    await servicesDown(join(dir, 'data'));
+    for (const d of ['data', 'interrupted']) await servicesDown(join(dir, d));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,11 +1,17 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { CancelledError, isUserError } from '../services/errors';
-import { listCellsToRun, setSweepMaxParallel, setSweepStatus, type Pool, type SweepStatus } from '../services/db';
+import {
+  listCellsToRun,
+  setSweepMaxParallel,
+  setSweepStatus,
+  type Pool,
+  type SweepStatus,
+  markCellEnded,
+  markCellSucceeded,
+} from '../services/db';
 import {
   InjectedFault,
   finalizeSweep,
-  recordCellEnded,
-  recordCellSucceeded,
   runAmCell,
   runTrainCell,
   type CellDeps,
@@ -56,7 +62,7 @@ export function createActivities(deps: ActivityDeps) {
       testAccuracy: number | null;
       testLoss: number | null;
     }): Promise<void> {
-      await recordCellSucceeded(pool, input.cellId, input.testAccuracy, input.testLoss);
+      await markCellSucceeded(pool, input.cellId, input.testAccuracy, input.testLoss);
     },
 
     async recordCellEnded(input: {
@@ -64,7 +70,7 @@ export function createActivities(deps: ActivityDeps) {
       status: 'failed' | 'cancelled';
       error: string | null;
     }): Promise<void> {
-      await recordCellEnded(pool, input.cellId, input.status, input.error);
+      await markCellEnded(pool, input.cellId, input.status, input.error);
     },
   };
 }

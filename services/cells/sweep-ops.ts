@@ -1,11 +1,4 @@
-import {
-  cellStatusCounts,
-  getSweepOrThrow,
-  markCellEnded,
-  markCellSucceeded,
-  setSweepStatus,
-  type Queryable,
-} from '../db';
+import { cellStatusCounts, getSweepOrThrow, setSweepStatus, type Queryable } from '../db';
 import type { SweepSummary } from '../../workflows/types';
 
 /** Decides a finished sweep's status from its cells: succeeded only when every cell did. */
@@ -33,22 +26,4 @@ export async function finalizeSweep(q: Queryable, sweepId: string): Promise<Swee
     total: sweep.total_cells,
     error,
   };
-}
-
-export async function recordCellSucceeded(
-  q: Queryable,
-  cellId: number,
-  testAccuracy: number | null,
-  testLoss: number | null,
-): Promise<void> {
-  await markCellSucceeded(q, cellId, testAccuracy, testLoss);
-}
-
-export async function recordCellEnded(
-  q: Queryable,
-  cellId: number,
-  status: 'failed' | 'cancelled',
-  error: string | null,
-): Promise<void> {
-  await markCellEnded(q, cellId, status, error);
 }

@@ -2,6 +2,7 @@ import { decodeCheckpoint, trainModel, type EpochMetrics } from '../engine';
 import { NotFoundError } from '../errors';
 import {
   getCell,
+  lastEpochMetric,
   loadCheckpoint,
   markCellStarted,
   saveCheckpoint,
@@ -49,14 +50,11 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
   const params = cell.params as unknown as CellParams;
   const checkpoint = await loadCheckpoint(pool, cellId);
   if (checkpoint && checkpoint.epoch >= params.epochs) {
-    const last = await pool.query<{ test_accuracy: number | null; test_loss: number | null }>(
-      'SELECT test_accuracy, test_loss FROM epoch_metrics WHERE cell_id = $1 ORDER BY epoch DESC LIMIT 1',
-      [cellId],
-    );
+    const last = await lastEpochMetric(pool, cellId);
     return {
       epochs: params.epochs,
-      testAccuracy: last.rows[0]?.test_accuracy ?? null,
-      testLoss: last.rows[0]?.test_loss ?? null,
+      testAccuracy: last?.test_accuracy ?? null,
+      testLoss: last?.test_loss ?? null,
       alreadyTrained: true,
     };
   }

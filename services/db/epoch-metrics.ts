@@ -37,6 +37,15 @@ export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow): Promis
   );
 }
 
+/** The last recorded epoch of a cell, or undefined when none was recorded. */
+export async function lastEpochMetric(q: Queryable, cellId: number): Promise<EpochMetricRow | undefined> {
+  const r = await q.query<EpochMetricRow>(
+    'SELECT * FROM epoch_metrics WHERE cell_id = $1 ORDER BY epoch DESC LIMIT 1',
+    [cellId],
+  );
+  return r.rows[0];
+}
+
 export async function listEpochMetrics(
   q: Queryable,
   sweepId: string,

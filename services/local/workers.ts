@@ -12,6 +12,27 @@ export interface LocalWorkers {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Options of a `proxysweep worker` child process. */
+export interface WorkerArgs {
+  taskQueue: string;
+  backend: string;
+  slots?: number;
+  dataDir?: string;
+  datasetDir?: string;
+  workflows?: boolean;
+  exitWithParent?: boolean;
+}
+
+/** The argv (after `node`) that starts one `proxysweep worker` process. */
+export function workerArgv(bin: string, o: WorkerArgs): string[] {
+  const args = [bin, 'worker', '--task-queue', o.taskQueue, '--slots', String(o.slots ?? 1), '--backend', o.backend];
+  if (o.workflows === false) args.push('--no-workflows');
+  if (o.dataDir) args.push('--data-dir', o.dataDir);
+  if (o.datasetDir) args.push('--dataset-dir', o.datasetDir);
+  if (o.exitWithParent) args.push('--exit-with-parent');
+  return args;
+}
+
 /**
  * Starts `count` worker processes on this machine: compute is single-threaded per process, so one process
  * per core uses them all. Service addresses and credentials travel in the environment, never in argv. Each
@@ -34,18 +55,12 @@ export function startLocalWorkers(
   };
   const processes = Array.from({ length: count }, (_, i) => {
     const log = openSync(join(logDir, `worker-${i}.log`), 'a');
-    const args = [
-      bin,
-      'worker',
-      '--task-queue',
-      opts.taskQueue,
-      '--slots',
-      '1',
-      '--backend',
-      opts.backend,
-      '--exit-with-parent',
-    ];
-    if (opts.datasetDir) args.push('--dataset-dir', opts.datasetDir);
+    const args = workerArgv(bin, {
+      taskQueue: opts.taskQueue,
+      backend: opts.backend,
+      datasetDir: opts.datasetDir,
+      exitWithParent: true,
+    });
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
     return child;

@@ -9,7 +9,7 @@ import {
   withTransaction,
   type SweepRow,
 } from '../db';
-import type { SweepSpec } from '../spec';
+import type { ParsedSpec, SweepSpec } from '../spec';
 import { sweepWorkflowId } from '../../workflows/ids';
 import type { SweepWorkflowInput } from '../../workflows/types';
 import type { SweepContext } from './context';
@@ -25,11 +25,11 @@ export interface LaunchResult {
 
 /** The workflow input for a sweep spec: ids and run settings only. */
 export function sweepWorkflowInput(
-  spec: SweepSpec,
+  spec: ParsedSpec,
   sweepId: string,
-  maxParallel = spec.spec.execution.maxParallel,
+  maxParallel = spec.execution.maxParallel,
 ): SweepWorkflowInput {
-  const ex = spec.spec.execution;
+  const ex = spec.execution;
   return {
     sweepId,
     maxParallel,
@@ -44,7 +44,7 @@ export function sweepWorkflowInput(
       trainTimeoutMs: ex.timeouts.train,
       amTimeoutMs: ex.timeouts.am,
       heartbeatTimeoutMs: ex.timeouts.heartbeat,
-      amSlopes: spec.spec.am?.backwardSlopes ?? [],
+      amSlopes: spec.am?.backwardSlopes ?? [],
     },
   };
 }
@@ -75,7 +75,7 @@ export async function launchSweep(
     sweepId = `${sweepId}-r${taken.rowCount! + 2}`;
   }
   const workflowId = sweepWorkflowId(sweepId);
-  const input = sweepWorkflowInput(spec, sweepId);
+  const input = sweepWorkflowInput(spec.spec, sweepId);
   await withTransaction(ctx.pool, async (tx) => {
     const inserted = await insertSweep(tx, {
       id: sweepId,
@@ -138,8 +138,7 @@ export async function resumeSweep(ctx: SweepContext, sweepId: string): Promise<R
     if (sweep.status !== 'succeeded') await setSweepStatus(ctx.pool, sweepId, 'succeeded');
     return { sweepId, cellsToRun, started: false, reason: 'every cell has succeeded' };
   }
-  const spec = sweep.spec as SweepSpec['spec'];
-  const input = sweepWorkflowInput({ spec } as SweepSpec, sweepId, sweep.max_parallel);
+  const input = sweepWorkflowInput(sweep.spec as ParsedSpec, sweepId, sweep.max_parallel);
   await setSweepStatus(ctx.pool, sweepId, 'running');
   try {
     await ctx.client.workflow.start('sweepWorkflow', {

@@ -6,6 +6,7 @@ import { startWorker } from '../../temporal/worker';
 import { UserError } from '../../errors';
 import { BACKENDS, type BackendName } from '../../engine';
 import { datasetDir } from './data';
+import { workerArgv } from '../../local/workers';
 import type { GlobalOptions } from './shared';
 
 export interface WorkerCommandOptions extends GlobalOptions {
@@ -56,19 +57,13 @@ function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
   const gpus = opts.gpus!.split(',').map((g) => g.trim());
   if (gpus.some((g) => !/^\d+$/.test(g)))
     throw new UserError(`--gpus must list GPU indices like 0,1,2, got "${opts.gpus}"`);
-  const args = [
-    process.argv[1],
-    'worker',
-    '--task-queue',
-    opts.taskQueue,
-    '--slots',
-    '1',
-    '--backend',
-    opts.backend,
-    ...(opts.workflows ? [] : ['--no-workflows']),
-  ];
-  if (opts.dataDir) args.push('--data-dir', opts.dataDir);
-  if (opts.datasetDir) args.push('--dataset-dir', opts.datasetDir);
+  const args = workerArgv(process.argv[1], {
+    taskQueue: opts.taskQueue,
+    backend: opts.backend,
+    workflows: opts.workflows,
+    dataDir: opts.dataDir,
+    datasetDir: opts.datasetDir,
+  });
   const children = gpus.map((gpu) =>
     spawn(process.execPath, args, {
       stdio: 'inherit',

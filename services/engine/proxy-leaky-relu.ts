@@ -1,10 +1,8 @@
 import { tf, type Tensor } from './tf';
 
-/** Negative slopes of a rectifier: `forward` shapes the value, `backward` shapes the gradient. */
-export interface ProxySlopes {
-  forward: number;
-  backward: number;
-}
+import type { ProxySlopes } from './slopes';
+
+export type { ProxySlopes } from './slopes';
 
 /**
  * ProxyGrad's rectifier: the forward value of a Leaky ReLU with slope `forward` and the gradient of a Leaky

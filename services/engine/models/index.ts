@@ -9,16 +9,9 @@ export type { ModelOptions } from './common';
 export type { VggOptions } from './vgg';
 export type { ResNetOptions } from './resnet';
 
-export type ArchName = 'small-cnn' | 'vgg' | 'resnet';
+import { ARCH_OPTIONS, ARCHITECTURES, type ArchName } from './catalog';
 
-/** Architecture-specific options each builder accepts (unknown keys are rejected). */
-const ARCH_OPTIONS: Record<ArchName, readonly string[]> = {
-  'small-cnn': [],
-  vgg: ['depth', 'convsPerStage', 'width', 'batchNorm', 'hidden'],
-  resnet: ['blocksPerStage', 'width', 'batchNorm'],
-};
-
-export const ARCHITECTURES = Object.keys(ARCH_OPTIONS) as ArchName[];
+export { ARCH_OPTIONS, ARCHITECTURES, type ArchName } from './catalog';
 
 export type BuildModelOptions = ModelOptions & VggOptions & ResNetOptions & Record<string, unknown>;
 

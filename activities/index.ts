@@ -14,6 +14,7 @@ import {
   finalizeSweep,
   runAmCell,
   runTrainCell,
+  type AmRunRef,
   type CellDeps,
   type RunnerHooks,
 } from '../services/cells';
@@ -52,9 +53,9 @@ export function createActivities(deps: ActivityDeps) {
       return mapErrors(() => runTrainCell(deps, input.cellId, hooks()));
     },
 
-    /** AM for one backward slope on a trained cell; heartbeats every ascent step. */
-    async maximizeCell(input: { cellId: number; amBackwardSlope: number }): Promise<{ units: number }> {
-      return mapErrors(() => runAmCell(deps, input.cellId, input.amBackwardSlope, hooks()));
+    /** AM for one (arm, backward slope) on a trained cell; heartbeats every ascent step. */
+    async maximizeCell(input: AmRunRef): Promise<{ units: number }> {
+      return mapErrors(() => runAmCell(deps, input, hooks()));
     },
 
     async recordCellSucceeded(input: {

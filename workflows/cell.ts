@@ -19,8 +19,8 @@ const db = proxyLocalActivities<Activities>({
 });
 
 /**
- * One grid point: train (resuming from the cell's last checkpoint on any retry) → AM for each AM backward
- * slope → record the result; then tell the sweep. Training and AM heartbeat, so a dead worker is noticed
+ * One grid point: train (resuming from the cell's last checkpoint on any retry) → AM for each AM arm and AM
+ * backward slope → record the result; then tell the sweep. Training and AM heartbeat, so a dead worker is noticed
  * within the heartbeat timeout and the retry runs elsewhere. Fails (after recording the error) when an
  * activity exhausts its retries or hits a non-retryable error.
  */
@@ -50,8 +50,10 @@ export async function cellWorkflow(input: CellWorkflowInput): Promise<TrainCellR
 
   try {
     const trained = await compute.trainCell({ cellId: input.cellId });
-    for (const slope of settings.amSlopes) {
-      await am.maximizeCell({ cellId: input.cellId, amBackwardSlope: slope });
+    for (const protocol of settings.amProtocols ?? [undefined]) {
+      for (const slope of settings.amSlopes) {
+        await am.maximizeCell({ cellId: input.cellId, amBackwardSlope: slope, protocol });
+      }
     }
     await db.recordCellSucceeded({
       cellId: input.cellId,

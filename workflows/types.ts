@@ -13,8 +13,13 @@ export interface CellRunSettings {
   trainTimeoutMs: number;
   amTimeoutMs: number;
   heartbeatTimeoutMs: number;
-  /** AM backward slopes to run on every trained cell (empty: no AM). */
+  /** AM backward slopes to run on every trained cell, for every AM arm (empty: no AM). */
   amSlopes: number[];
+  /**
+   * The AM arms (protocol keys) to run on every trained cell. Absent in runs started before AM arms existed:
+   * those run the sweep's only arm.
+   */
+  amProtocols?: string[];
 }
 
 export interface SweepWorkflowInput {

@@ -104,17 +104,37 @@ export function epochsCsv(d: ReportData): string {
   );
 }
 
-/** am.csv: one row per am_results row (cell, AM slope, unit); the trace is a JSON array, images stay in the HTML. */
+/**
+ * am.csv: one row per am_results row (cell, AM protocol, AM slope, unit); the trace is a JSON array, images stay in
+ * the HTML.
+ */
 export function amCsv(d: ReportData): string {
   return toCsv(
-    [...PARAM_HEADER, 'am_backward_slope', 'unit', 'value', 'initial_value', 'steps', 'input_shape', 'trace'],
+    [
+      ...PARAM_HEADER,
+      'am_protocol',
+      'am_protocol_params',
+      'am_backward_slope',
+      'unit',
+      'value',
+      'initial_value',
+      'steps',
+      'start_grad_zero_fraction',
+      'start_grad_l2',
+      'input_shape',
+      'trace',
+    ],
     d.am.map((a) => [
       ...paramValues(d.cellById.get(a.cell_id)!),
+      a.protocol,
+      stableJson(a.protocol_params),
       a.am_backward_slope,
       a.unit,
       a.value,
       a.initial_value,
       a.steps,
+      a.start_grad_zero_fraction,
+      a.start_grad_l2,
       a.input_shape.join('x'),
       JSON.stringify(a.trace),
     ]),

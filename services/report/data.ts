@@ -29,8 +29,8 @@ export interface ReportData {
   images: Map<string, Buffer>;
 }
 
-export function imageKey(cellId: number, amSlope: number, unit: number): string {
-  return `${cellId}|${amSlope}|${unit}`;
+export function imageKey(cellId: number, protocol: string, amSlope: number, unit: number): string {
+  return `${cellId}|${protocol}|${amSlope}|${unit}`;
 }
 
 /**
@@ -77,10 +77,16 @@ export async function loadReportData(
 async function loadImages(client: pg.PoolClient, cellIds: number[]): Promise<Map<string, Buffer>> {
   const images = new Map<string, Buffer>();
   if (cellIds.length === 0) return images;
-  const r = await client.query<{ cell_id: number; am_backward_slope: number; unit: number; image_png: Buffer }>(
-    'SELECT cell_id, am_backward_slope, unit, image_png FROM am_results WHERE cell_id = ANY($1::bigint[])',
-    [cellIds],
-  );
-  for (const row of r.rows) images.set(imageKey(row.cell_id, row.am_backward_slope, row.unit), row.image_png);
+  const r = await client.query<{
+    cell_id: number;
+    protocol: string;
+    am_backward_slope: number;
+    unit: number;
+    image_png: Buffer;
+  }>('SELECT cell_id, protocol, am_backward_slope, unit, image_png FROM am_results WHERE cell_id = ANY($1::bigint[])', [
+    cellIds,
+  ]);
+  for (const row of r.rows)
+    images.set(imageKey(row.cell_id, row.protocol, row.am_backward_slope, row.unit), row.image_png);
   return images;
 }

@@ -1,5 +1,7 @@
 import { markup, type SafeHtml } from './html-escape';
 import { fmtTime } from './format';
+import { expandAmArms } from '../spec/am-arms';
+import type { AmSpec } from '../spec/schema';
 import type { ReportData } from './data';
 
 type SpecLike = {
@@ -23,6 +25,21 @@ function kvRows(obj: Record<string, unknown> | undefined): SafeHtml[] {
 
 function specBlock(title: string, rows: SafeHtml[]): SafeHtml | '' {
   return rows.length ? markup`<div class="spec-block"><h3>${title}</h3><table class="kv">${rows}</table></div>` : '';
+}
+
+/** The AM arms a spec's `am` block expands to, by their full protocol keys. */
+function armsBlock(am: Record<string, unknown> | undefined): SafeHtml | '' {
+  if (!am) return '';
+  let keys: string[];
+  try {
+    keys = expandAmArms(am as AmSpec).map((a) => a.key);
+  } catch {
+    return '';
+  }
+  return specBlock(
+    `AM arms (${keys.length})`,
+    keys.map((k) => markup`<tr><td><code>${k}</code></td></tr>`),
+  );
 }
 
 /** Title, identity, status and cell counts, times, and a summary of the spec that produced the sweep. */
@@ -56,6 +73,7 @@ ${spec.description ? markup`<p class="description">${show(spec.description)}</p>
 ${specBlock('grid', kvRows(grid))}
 ${specBlock('base', kvRows(spec.base))}
 ${specBlock('activation maximization', kvRows(spec.am))}
+${armsBlock(spec.am)}
 ${specBlock('execution', kvRows(spec.execution))}
 </div></details>
 <nav><a href="#matrix">results matrix</a> · <a href="#curves">training curves</a> · <a href="#am-plot">AM maximum</a> · <a href="#am-images">AM images</a> · <a href="#cells">cells</a> · data: <a href="cells.csv">cells.csv</a>, <a href="epochs.csv">epochs.csv</a>, <a href="am.csv">am.csv</a></nav>

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SpecError } from '../errors';
-import { resolveSlopes } from '../engine/activation';
-import { ARCHITECTURES } from '../engine/models';
+import { ARCHITECTURES, resolveSlopes } from '../engine/catalog';
 import { cellParamShape, CELL_DEFAULTS, type CellParamKey, type CellParams, type ParsedSpec } from './schema';
 import { formatIssue } from './issues';
 
@@ -29,7 +28,9 @@ export function cellKey(params: CellParams): string {
 /**
  * Expands `grid` (cartesian product, first key varying slowest) over `base` and the defaults. Each grid value
  * is validated against its parameter's schema (errors name `grid.<key>[i]`), and every resulting cell is
- * checked for consistency (activation slopes, architecture options, known dataset).
+ * checked for consistency (activation slopes, architecture options, known dataset). Points that resolve to
+ * the same cell because an axis does not apply to them (every backward slope of a `relu` cell) become one
+ * cell; `idx` numbers the cells that remain, in grid order.
  */
 export function expandGrid(
   spec: ParsedSpec,
@@ -44,34 +45,39 @@ export function expandGrid(
     validateGridValues(key, spec.grid[key]);
   }
   const cells: { key: string; idx: number; params: CellParams }[] = [];
-  const seen = new Map<string, number>();
+  const seen = new Set<string>();
   const total = keys.reduce((n, k) => n * spec.grid[k].length, 1);
   if (total > 100_000) throw new SpecError(`grid has ${total} cells; the limit is 100000 per sweep`, 'grid');
-  for (let idx = 0; idx < total; idx++) {
-    const point: Record<string, unknown> = {};
-    let rest = idx;
+  for (let point = 0; point < total; point++) {
+    const values: Record<string, unknown> = {};
+    let rest = point;
     for (let k = keys.length - 1; k >= 0; k--) {
-      const values = spec.grid[keys[k]];
-      point[keys[k]] = values[rest % values.length];
-      rest = Math.floor(rest / values.length);
+      const list = spec.grid[keys[k]];
+      values[keys[k]] = list[rest % list.length];
+      rest = Math.floor(rest / list.length);
     }
-    const params = resolveCell(spec, point, knownDatasets);
+    const params = resolveCell(spec, values, knownDatasets);
     const key = cellKey(params);
-    if (seen.has(key)) {
-      throw new SpecError(
-        `grid points ${seen.get(key)} and ${idx} are the same cell (${describe(point)}); remove the duplicate values`,
-        'grid',
-      );
-    }
-    seen.set(key, idx);
-    cells.push({ key, idx, params });
+    // Axis values are distinct (checked above), so a repeat is a collapsed axis, not a mistake.
+    if (seen.has(key)) continue;
+    seen.add(key);
+    cells.push({ key, idx: cells.length, params });
   }
   return cells;
 }
 
 function validateGridValues(key: string, values: unknown[]): void {
   const schema = key.startsWith('archOptions.') ? undefined : cellParamShape[key as CellParamKey];
+  const firstAt = new Map<string, number>();
   values.forEach((v, i) => {
+    const text = canonicalJson(v);
+    if (firstAt.has(text)) {
+      throw new SpecError(
+        `grid.${key}[${i}]: ${text} is listed twice (also at [${firstAt.get(text)}]); remove the duplicate`,
+        `grid.${key}[${i}]`,
+      );
+    }
+    firstAt.set(text, i);
     if (!schema) {
       if (typeof v !== 'number' && typeof v !== 'boolean') {
         throw new SpecError(
@@ -103,6 +109,10 @@ function resolveCell(spec: ParsedSpec, point: Record<string, unknown>, knownData
   const where = `grid point ${describe(point)}`;
   // Without an explicit mode, a backward slope means ProxyGrad and none means a plain ReLU.
   merged.activation ??= merged.backwardSlope === undefined ? 'relu' : 'proxy';
+  // The slope axes do not apply to every arm: a ReLU has none, a leaky ReLU takes the backward slope for both
+  // passes (forwardSlope is the proxy's forward slope, used for leaky only when no backward slope is given).
+  if (merged.activation === 'relu') delete merged.backwardSlope;
+  if (merged.activation === 'leaky' && merged.backwardSlope !== undefined) delete merged.forwardSlope;
   const slopes = (() => {
     try {
       return resolveSlopes({

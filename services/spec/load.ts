@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { SpecError, UserError } from '../errors';
-import { listDatasets } from '../engine/datasets';
+import { listDatasets } from '../engine/catalog';
+import { expandAmArms } from './am-arms';
 import { sweepSpecSchema, type SweepSpec } from './schema';
 import { canonicalJson, expandGrid, sha256 } from './grid';
 import { formatIssue } from './issues';
@@ -70,7 +71,16 @@ export function validateSpec(raw: unknown, defaultName = 'sweep'): SweepSpec {
       }
     }
   }
+  const amArms = spec.am ? expandAmArms(spec.am) : [];
   const specHash = sha256(canonicalJson({ base: spec.base, grid: spec.grid, am: spec.am ?? null }));
   const name = spec.name ?? defaultName;
-  return { name, description: spec.description, spec, specHash, sweepId: `${name}-${specHash.slice(0, 8)}`, cells };
+  return {
+    name,
+    description: spec.description,
+    spec,
+    specHash,
+    sweepId: `${name}-${specHash.slice(0, 8)}`,
+    cells,
+    amArms,
+  };
 }

@@ -11,3 +11,4 @@ export {
 export { pauseSweep, unpauseSweep, resizeSweep, cancelSweep, queryProgress } from './control';
 export { sweepStatus, sweepList, type SweepStatusReport, type SweepListLine, type CellStatusLine } from './status';
 export { sweepResults, type SweepResults, type AccuracyCell, type AmCell } from './results';
+export { trainingArmLabel } from './labels';

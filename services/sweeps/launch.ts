@@ -9,7 +9,7 @@ import {
   withTransaction,
   type SweepRow,
 } from '../db';
-import type { ParsedSpec, SweepSpec } from '../spec';
+import { expandAmArms, type ParsedSpec, type SweepSpec } from '../spec';
 import { sweepWorkflowId } from '../../workflows/ids';
 import type { SweepWorkflowInput } from '../../workflows/types';
 import type { SweepContext } from './context';
@@ -45,6 +45,7 @@ export function sweepWorkflowInput(
       amTimeoutMs: ex.timeouts.am,
       heartbeatTimeoutMs: ex.timeouts.heartbeat,
       amSlopes: spec.am?.backwardSlopes ?? [],
+      amProtocols: spec.am ? expandAmArms(spec.am).map((arm) => arm.key) : [],
     },
   };
 }

@@ -104,7 +104,7 @@ describe('report layout (in-memory data)', () => {
     assert.ok(page.includes('<span class="ms">55.0% ± 0.0</span><small>n=1</small>'));
   });
 
-  test('curves: one series per cell with metrics, per dataset × config; AM plot: training slopes + all', () => {
+  test('curves: one series per cell with metrics, per dataset × config; AM plot: one series per trained net', () => {
     const page = renderReportHtml(fixtureData(), new Date(0));
     const plots = [...page.matchAll(/data-plot="([^"]+)" data-series="(\d+)"/g)].map((m) => [m[1], Number(m[2])]);
     assert.deepEqual(
@@ -117,14 +117,32 @@ describe('report layout (in-memory data)', () => {
       ],
     );
     assert.equal(plots.filter(([id]) => String(id).startsWith('curves-loss')).length, 4);
-    // Per dataset: 2 configs × 2 training slopes + all cells.
+    // Per dataset and AM arm: 2 archs × 2 training slopes.
     assert.deepEqual(
       plots.filter(([id]) => String(id).startsWith('am-')),
       [
-        ['am-0', 5],
-        ['am-1', 5],
+        ['am-0', 4],
+        ['am-1', 4],
       ],
     );
+  });
+
+  test('AM: the paired gain over the reference slope on the same net and class, and the start gradient', () => {
+    const page = renderReportHtml(fixtureData(), new Date(0));
+    const row = (net: string, slope: number) => {
+      const m = page.match(new RegExp(`<tr data-net="${net}" data-slope="${slope}">(.*?)</tr>`));
+      assert.ok(m, `${net} @ ${slope}`);
+      return [...m[1].matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((c) => c[1]);
+    };
+    // alpha, small-cnn, trained 0→0: per cell (seed 0, 1) the mean over classes rises from 2.25(+0.1·seed) at
+    // AM slope 0 to 3.25(+0.1·seed) at 1: gains 1.4444 and 1.4255, mean 1.435 ± 0.013; all 6 pairs improved.
+    const [net, slope, best, , gainText, wins, zero, l2] = row('small-cnn proxy 0→0', 1);
+    assert.deepEqual(
+      [net, slope, gainText, wins, zero, l2],
+      ['small-cnn proxy 0→0', '1', '×1.435 ± 0.013', '6 of 6', '0.0%', '1.500'],
+    );
+    assert.equal(best, '3.300 ± 0.230');
+    assert.deepEqual(row('small-cnn proxy 0→0', 0).slice(4, 7), ['reference', '—', '75.0%']);
   });
 
   test('same data, same bytes, except the generation time', () => {

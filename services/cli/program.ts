@@ -5,6 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
 
+// The meaning of a spec without AM settings changed in 0.2: say so wherever a spec is given.
+const AM_DEFAULTS_NOTE =
+  "AM defaults (since 0.2): the paper's plain ascent x <- clip(x + lr*grad) from zeros, lr 0.1, 200 steps.\n" +
+  'Earlier versions used Adam (lr 0.05, 100 steps); set `am.optimizer: adam` for that protocol.';
+
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -43,7 +48,7 @@ export function buildProgram(): Command {
     .option('--report <dir>', 'where to write the HTML report (default reports/<sweep id>)')
     .option('--no-report', 'skip the HTML report')
     .option('--no-progress', 'no live progress on stderr')
-    .addHelpText('after', '\nExample:\n  proxysweep run examples/quick-digits.yaml')
+    .addHelpText('after', `\nExample:\n  proxysweep run examples/quick-digits.yaml\n${AM_DEFAULTS_NOTE}`)
     .action(async (spec: string, _o, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
       await runCommand(spec, cmd.optsWithGlobals(), out(cmd));
@@ -55,9 +60,19 @@ export function buildProgram(): Command {
     .description('validate a spec and launch its sweep (idempotent: the same spec finds the same sweep)')
     .argument('<spec>', 'sweep spec (YAML or JSON)')
     .option('--new', 'launch a fresh copy even if this spec ran before', false)
+    .addHelpText('after', `\n${AM_DEFAULTS_NOTE}`)
     .action(async (spec: string, _o, cmd: Command) => {
       const { sweepStart } = await import('./commands/sweep.js');
       await sweepStart(spec, cmd.optsWithGlobals(), out(cmd));
+    });
+  sweep
+    .command('plan')
+    .description('print the cells and AM arms a spec expands to, without starting anything (no services needed)')
+    .argument('<spec>', 'sweep spec (YAML or JSON)')
+    .addHelpText('after', `\nExample:\n  proxysweep sweep plan examples/paper-am.yaml --json\n${AM_DEFAULTS_NOTE}`)
+    .action(async (spec: string, _o, cmd: Command) => {
+      const { sweepPlanCommand } = await import('./commands/plan.js');
+      sweepPlanCommand(spec, out(cmd));
     });
   sweep
     .command('status')

@@ -111,7 +111,16 @@ function resolveCell(spec: ParsedSpec, point: Record<string, unknown>, knownData
   merged.activation ??= merged.backwardSlope === undefined ? 'relu' : 'proxy';
   // The slope axes do not apply to every arm: a ReLU has none, a leaky ReLU takes the backward slope for both
   // passes (forwardSlope is the proxy's forward slope, used for leaky only when no backward slope is given).
-  if (merged.activation === 'relu') delete merged.backwardSlope;
+  if (merged.activation === 'relu') {
+    // Only a swept activation makes a slope that does not apply legitimate (the other arms use it).
+    if (!('activation' in point) && ((merged.backwardSlope as number | undefined) ?? 0) !== 0) {
+      throw new SpecError(
+        `${where}: activation mode "relu" has slope 0 in both passes; backwardSlope applies to leaky and proxy only`,
+        'activation',
+      );
+    }
+    delete merged.backwardSlope;
+  }
   if (merged.activation === 'leaky' && merged.backwardSlope !== undefined) delete merged.forwardSlope;
   const slopes = (() => {
     try {

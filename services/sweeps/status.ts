@@ -1,5 +1,6 @@
 import { cellStatusCounts, getSweepOrThrow, listSweeps, type Queryable, type StatusCounts, type SweepRow } from '../db';
 import type { SweepProgress } from '../../workflows/types';
+import { expandAmArms, type ParsedSpec } from '../spec';
 
 export interface CellStatusLine {
   key: string;
@@ -35,6 +36,8 @@ export interface SweepStatusReport {
   /** Seconds until done, from the mean duration of finished cells and the parallelism; null if unknown. */
   etaSeconds: number | null;
   live?: SweepProgress;
+  /** The AM protocol: its slopes and arms, with the AM results stored so far per arm (null without AM). */
+  am: { slopes: number[]; arms: { key: string; results: number }[] } | null;
   cells: CellStatusLine[];
 }
 
@@ -66,6 +69,20 @@ export async function sweepStatus(q: Queryable, sweepId: string, live?: SweepPro
     testAccuracy: r.test_accuracy,
     error: r.error,
   }));
+  const amSpec = (s.spec as ParsedSpec | null)?.am;
+  let am: SweepStatusReport['am'] = null;
+  if (amSpec) {
+    const stored = await q.query<{ protocol: string; n: number }>(
+      `SELECT a.protocol, count(*)::int AS n FROM am_results a JOIN cells c ON c.id = a.cell_id
+       WHERE c.sweep_id = $1 GROUP BY a.protocol`,
+      [sweepId],
+    );
+    const byKey = new Map(stored.rows.map((r) => [r.protocol, r.n]));
+    am = {
+      slopes: amSpec.backwardSlopes,
+      arms: expandAmArms(amSpec).map((arm) => ({ key: arm.key, results: byKey.get(arm.key) ?? 0 })),
+    };
+  }
   return {
     id: s.id,
     name: s.name,
@@ -80,6 +97,7 @@ export async function sweepStatus(q: Queryable, sweepId: string, live?: SweepPro
     finishedAt: s.finished_at?.toISOString() ?? null,
     etaSeconds: estimateEta(rows.rows, counts, live?.maxParallel ?? s.max_parallel),
     live,
+    am,
     cells,
   };
 }

@@ -61,6 +61,10 @@ export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: O
     `  max parallel ${report.maxParallel}, task queue ${report.taskQueue}, ETA ${fmtDuration(report.etaSeconds)}`,
   );
   if (report.error) out.line(`  error: ${report.error}`);
+  if (report.am) {
+    out.line(`  AM at backward slopes ${report.am.slopes.join(', ')}, ${report.am.arms.length} arm(s):`);
+    for (const arm of report.am.arms) out.line(`    ${arm.key}: ${arm.results} results`);
+  }
   out.line();
   out.line(
     table(

@@ -16,6 +16,10 @@ export interface WorkerCommandOptions extends GlobalOptions {
   backend: string;
   datasetDir?: string;
   workflows: boolean;
+  /** PostgreSQL connections per worker process. */
+  dbPool?: number;
+  /** Seconds before a database query fails. */
+  dbTimeout?: number;
   /** Internal: exit when the parent process (e.g. `proxysweep run`) goes away. */
   exitWithParent?: boolean;
 }
@@ -42,16 +46,35 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
       datasetDir: datasetDir(opts.datasetDir),
       workflows: opts.workflows,
       device: process.env.PROXYSWEEP_DEVICE,
+      dbPool: opts.dbPool,
+      dbTimeoutMs: opts.dbTimeout ? opts.dbTimeout * 1000 : undefined,
     },
     log,
   );
-  const onParentGone = () => worker.stop();
+  const stop = (why: string) => {
+    worker.stop();
+    // Stopping waits for running training to checkpoint; a lost server must not make it wait for long.
+    setTimeout(() => {
+      log.error(
+        { worker: worker.id },
+        `worker did not stop within ${STOP_DEADLINE_MS / 1000} s of ${why}; exiting now`,
+      );
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(signal);
+  const onParentGone = () => stop('losing its parent process');
+  for (const sig of STOP_SIGNALS) process.once(sig, onSignal);
   if (opts.exitWithParent) process.once('disconnect', onParentGone);
   await worker.done;
+  for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
   process.off('disconnect', onParentGone);
   // The IPC channel to a parent `run` would keep this process alive.
   if (process.connected) process.disconnect();
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
+const STOP_DEADLINE_MS = 15_000;
 
 function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
   const gpus = opts.gpus!.split(',').map((g) => g.trim());
@@ -63,6 +86,8 @@ function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
     workflows: opts.workflows,
     dataDir: opts.dataDir,
     datasetDir: opts.datasetDir,
+    dbPool: opts.dbPool,
+    dbTimeout: opts.dbTimeout,
   });
   const children = gpus.map((gpu) =>
     spawn(process.execPath, args, {

@@ -14,13 +14,13 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
   });
 }
 
-/** `preferred` if it is free on 127.0.0.1, else a free port the OS picks. */
-export async function freePort(preferred?: number): Promise<number> {
+/** `preferred` if it is free on `host`, else a free port the OS picks. */
+export async function freePort(preferred?: number, host = '127.0.0.1'): Promise<number> {
   const tryListen = (port: number) =>
     new Promise<number | undefined>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(undefined));
-      server.listen(port, '127.0.0.1', () => {
+      server.listen(port, host, () => {
         const addr = server.address();
         server.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
       });
@@ -30,7 +30,7 @@ export async function freePort(preferred?: number): Promise<number> {
     if (p) return p;
   }
   const p = await tryListen(0);
-  if (!p) throw new Error('no free TCP port on 127.0.0.1');
+  if (!p) throw new Error(`no free TCP port on ${host}`);
   return p;
 }
 
@@ -53,4 +53,28 @@ export function pidAlive(pid: number | undefined): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** True for addresses that only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** True for "every interface" bind addresses. */
+export function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** A host as it goes into a URL or host:port (IPv6 in brackets). */
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** True when this machine can bind `host` (it is one of its addresses, or a wildcard). */
+export function canBind(host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(0, host, () => server.close(() => resolve(true)));
+  });
 }

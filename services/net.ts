@@ -14,9 +14,10 @@ export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Pro
   });
 }
 
-/** `preferred` if it is free on `host`, else a free port the OS picks. */
-export async function freePort(preferred?: number, host = '127.0.0.1'): Promise<number> {
-  const tryListen = (port: number) =>
+/** `preferred` if it is free on every one of `hosts`, else a port the OS picks that is free on all of them. */
+export async function freePort(preferred?: number, hosts: string | string[] = '127.0.0.1'): Promise<number> {
+  const all = Array.isArray(hosts) ? hosts : [hosts];
+  const tryListen = (port: number, host: string) =>
     new Promise<number | undefined>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(undefined));
@@ -25,13 +26,16 @@ export async function freePort(preferred?: number, host = '127.0.0.1'): Promise<
         server.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
       });
     });
-  if (preferred) {
-    const p = await tryListen(preferred);
-    if (p) return p;
+  const freeOnAll = async (port: number) => {
+    for (const host of all) if ((await tryListen(port, host)) === undefined) return false;
+    return true;
+  };
+  if (preferred && (await freeOnAll(preferred))) return preferred;
+  for (let i = 0; i < 20; i++) {
+    const p = await tryListen(0, all[0]);
+    if (p && (await freeOnAll(p))) return p;
   }
-  const p = await tryListen(0);
-  if (!p) throw new Error(`no free TCP port on ${host}`);
-  return p;
+  throw new Error(`no free TCP port on ${all.join(' and ')}`);
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */

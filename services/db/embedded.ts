@@ -85,7 +85,7 @@ export async function startEmbeddedPostgres(
   let port = savedPort ?? preferredPort;
   const running = existsSync(join(dataDir, 'postmaster.pid'));
   if (!(running && (await portOpen(port)))) {
-    port = await freePort(port, listen);
+    port = await freePort(port, isWildcard(listen) ? listen : [...new Set(['127.0.0.1', listen])]);
     const log = join(dir, 'postgres.log');
     const code = await run(
       binary('pg_ctl'),

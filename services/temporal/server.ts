@@ -83,6 +83,18 @@ export interface StartTemporalServerOptions {
   log?: (msg: string) => void;
 }
 
+/** The server's other listeners, with the ports its template defaults to. */
+const INTERNAL_PORTS = {
+  FRONTEND_HTTP_PORT: 7243,
+  HISTORY_GRPC_PORT: 7234,
+  MATCHING_GRPC_PORT: 7235,
+  WORKER_GRPC_PORT: 7239,
+  FRONTEND_MEMBERSHIP_PORT: 6933,
+  HISTORY_MEMBERSHIP_PORT: 6934,
+  MATCHING_MEMBERSHIP_PORT: 6935,
+  WORKER_MEMBERSHIP_PORT: 6939,
+};
+
 // Dynamic config the workers rely on (updates for resize, eager activities); no phoning home for versions.
 const DYNAMIC_CONFIG = `frontend.enableUpdateWorkflowExecution:
   - value: true
@@ -107,18 +119,17 @@ export async function startTemporalServer(opts: StartTemporalServerOptions): Pro
   const dynamicConfig = join(opts.dir, 'dynamicconfig.yaml');
   writeFileSync(dynamicConfig, DYNAMIC_CONFIG);
   const bindHost = isWildcard(opts.listen) ? '0.0.0.0' : opts.listen;
-  const port = await freePort(opts.port ?? 7233, bindHost);
   // Every service of the single process binds its own ports; any free ones do (only the frontend is public).
-  const internal = {
-    FRONTEND_HTTP_PORT: await freePort(7243, bindHost),
-    HISTORY_GRPC_PORT: await freePort(7234, bindHost),
-    MATCHING_GRPC_PORT: await freePort(7235, bindHost),
-    WORKER_GRPC_PORT: await freePort(7239, bindHost),
-    FRONTEND_MEMBERSHIP_PORT: await freePort(6933, bindHost),
-    HISTORY_MEMBERSHIP_PORT: await freePort(6934, bindHost),
-    MATCHING_MEMBERSHIP_PORT: await freePort(6935, bindHost),
-    WORKER_MEMBERSHIP_PORT: await freePort(6939, bindHost),
+  const taken = new Set<number>();
+  const pick = async (preferred: number) => {
+    let p = await freePort(preferred, bindHost);
+    for (let i = 0; taken.has(p) && i < 20; i++) p = await freePort(undefined, bindHost);
+    taken.add(p);
+    return p;
   };
+  const port = await pick(opts.port ?? 7233);
+  const internal: Record<string, number> = {};
+  for (const [name, preferred] of Object.entries(INTERNAL_PORTS)) internal[name] = await pick(preferred);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DB: 'postgres12',

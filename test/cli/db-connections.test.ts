@@ -15,8 +15,8 @@ describe('the PostgreSQL connection budget', () => {
   test('"too many clients" is one line naming PROXYSWEEP_DB_POOL and pgbouncer (exit 2), for the CLI and a worker', async () => {
     const s = fx.s;
     // A role allowed one connection stands in for a server whose max_connections is used up: PostgreSQL
-    // refuses both with SQLSTATE 53300.
-    await s.pool.query(`CREATE ROLE budget LOGIN SUPERUSER PASSWORD 'budget-pw' CONNECTION LIMIT 1`);
+    // refuses both with SQLSTATE 53300 (a superuser would be exempt from the limit).
+    await s.pool.query(`CREATE ROLE budget LOGIN PASSWORD 'budget-pw' CONNECTION LIMIT 1`);
     const url = new URL(s.targets.databaseUrl);
     url.username = 'budget';
     url.password = 'budget-pw';

@@ -58,7 +58,6 @@ describe('a worker that reaches Temporal but not PostgreSQL', () => {
       await s.pool.query(`UPDATE workers SET last_heartbeat_at = now() - interval '2 minutes' WHERE id = $1`, [id]);
       const status = spawnStatus(s, sweepId);
       const report = JSON.parse((await status).stdout) as {
-        status: string;
         health: { stalled: boolean; reason: string; liveWorkers: string[] };
       };
       assert.equal(report.health.stalled, true);
@@ -68,8 +67,11 @@ describe('a worker that reaches Temporal but not PostgreSQL', () => {
         report.health.reason,
         new RegExp(`${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*cannot reach this database`),
       );
-      // It took no work: the sweep's workflow never ran a task (its first act marks the sweep running).
-      assert.equal(report.status, 'pending');
+      // It took no work: the sweep's first workflow task was never started (no WorkflowTaskStarted event).
+      const described = await s.client.workflow.getHandle(`sweep-${sweepId}`).describe();
+      assert.equal(described.historyLength, 2, 'only WorkflowExecutionStarted and WorkflowTaskScheduled');
+      const cells = await s.pool.query(`SELECT status, attempts FROM cells WHERE sweep_id = $1`, [sweepId]);
+      assert.deepEqual(cells.rows, [{ status: 'pending', attempts: 0 }]);
 
       stale.kill('SIGTERM');
       const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);

@@ -18,7 +18,7 @@ import {
   type CellDeps,
   type RunnerHooks,
 } from '../services/cells';
-import type { CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
+import type { AttemptIdentity, CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
 
 export interface ActivityDeps extends CellDeps {
   pool: Pool;
@@ -31,6 +31,7 @@ export interface ActivityDeps extends CellDeps {
 export function createActivities(deps: ActivityDeps) {
   const { pool } = deps;
   const mapErrors = <T>(fn: () => Promise<T>) => mapActivityErrors(fn, deps);
+  const hooks = () => activityHooks(deps.workerId);
   return {
     async listCellsToRun(sweepId: string, afterIdx: number, limit: number): Promise<CellRef[]> {
       const rows = await listCellsToRun(pool, sweepId, afterIdx, limit);
@@ -79,9 +80,18 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-function hooks(): RunnerHooks {
+/**
+ * Heartbeats carry the worker's identity, and a retry's also the identity of the attempt before it (the
+ * server hands the last heartbeat to the next attempt): `sweep status` names a silent worker from them.
+ */
+function activityHooks(workerId: string): RunnerHooks {
   const ctx = Context.current();
-  return { heartbeat: (details) => ctx.heartbeat(details), signal: ctx.cancellationSignal };
+  const before = (ctx.info.heartbeatDetails as AttemptIdentity | undefined)?.worker;
+  const identity: AttemptIdentity = { worker: workerId, ...(before ? { previousWorker: before } : {}) };
+  return {
+    heartbeat: (details) => ctx.heartbeat({ ...(details as object), ...identity }),
+    signal: ctx.cancellationSignal,
+  };
 }
 
 /**

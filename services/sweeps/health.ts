@@ -1,7 +1,8 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, type WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { listWorkers, type SweepRow, type StatusCounts } from '../db';
 import { cellWorkflowId } from '../../workflows/ids';
+import type { AttemptIdentity } from '../../workflows/types';
 import type { SweepContext } from './context';
 
 /** A running cell whose compute activity is being retried, with why its last attempt ended. */
@@ -28,10 +29,11 @@ export interface SweepHealth {
 /** Workers heartbeat PostgreSQL every 10 s; a minute without one means it cannot. */
 export const LIVE_SECONDS = 60;
 const MAX_DESCRIBED_CELLS = 50;
-// Enum values of temporal.api.enums.v1 (TaskQueueType, TimeoutType).
+// Enum values of temporal.api.enums.v1 (TaskQueueType, TimeoutType, PendingActivityState).
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 const TASK_QUEUE_TYPE_ACTIVITY = 2;
 const TIMEOUT_TYPE_HEARTBEAT = 4;
+const PENDING_ACTIVITY_STATE_SCHEDULED = 1;
 
 /**
  * Diagnoses a sweep: stalled when cells wait or run but no worker on its task queue reaches PostgreSQL (a
@@ -92,21 +94,37 @@ async function retryingCells(ctx: SweepContext, sweepId: string, cellKeys: strin
     }
     for (const a of described.raw.pendingActivities ?? []) {
       if ((a.attempt ?? 1) > 1 && a.lastFailure) {
-        out.push({ cellKey, attempt: a.attempt!, lastFailure: describeFailure(a.lastFailure, a.lastWorkerIdentity) });
+        out.push({ cellKey, attempt: a.attempt!, lastFailure: describeFailure(a.lastFailure, failedWorker(a)) });
       }
     }
   }
   return out;
 }
 
-type Failure = NonNullable<
-  NonNullable<Awaited<ReturnType<WorkflowHandle['describe']>>['raw']['pendingActivities']>[number]['lastFailure']
->;
+type PendingActivity = NonNullable<Awaited<ReturnType<WorkflowHandle['describe']>>['raw']['pendingActivities']>[number];
+type Failure = NonNullable<PendingActivity['lastFailure']>;
+
+/**
+ * The worker of the attempt that failed. Waiting for a retry, that is the last worker; once the retry runs,
+ * the heartbeat details are still the failed attempt's until the new one heartbeats, which then names its
+ * predecessor (see the activities' heartbeats).
+ */
+function failedWorker(a: PendingActivity): string | undefined {
+  let details: AttemptIdentity | undefined;
+  try {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    details = payload ? defaultPayloadConverter.fromPayload<AttemptIdentity>(payload) : undefined;
+  } catch {
+    details = undefined;
+  }
+  if (a.state === PENDING_ACTIVITY_STATE_SCHEDULED) return a.lastWorkerIdentity || details?.worker;
+  return details?.worker === a.lastWorkerIdentity ? (details?.previousWorker ?? details?.worker) : details?.worker;
+}
 
 /** The server records a heartbeat timeout as a bare TimeoutFailure: name the worker that went silent. */
-function describeFailure(f: Failure, worker?: string | null): string {
+function describeFailure(f: Failure, worker: string | undefined): string {
   if (f.timeoutFailureInfo?.timeoutType === TIMEOUT_TYPE_HEARTBEAT) {
-    return `heartbeat timeout on worker ${worker || '(unknown)'}`;
+    return `heartbeat timeout on worker ${worker ?? '(unknown)'}`;
   }
   return (f.message ?? 'unknown failure').split('\n')[0];
 }

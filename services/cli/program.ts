@@ -181,17 +181,18 @@ export function buildProgram(): Command {
     .command('up')
     .description('start them (data persists under --data-dir) and print how other terminals connect')
     .option('--no-ui', 'do not serve the Temporal web UI')
-    .option('--listen <addr>', 'address to serve other hosts on (0.0.0.0: every interface)', '127.0.0.1')
+    .option('--listen <addr>', 'address to serve other hosts on (0.0.0.0: every interface; default 127.0.0.1)')
     .addOption(
-      new Option('--temporal <kind>', 'dev: the CLI dev server (SQLite); server: the production server on PostgreSQL')
-        .choices(['dev', 'server'])
-        .default('dev'),
+      new Option(
+        '--temporal <kind>',
+        'dev: the CLI dev server (SQLite; default); server: the production server on PostgreSQL',
+      ).choices(['dev', 'server']),
     )
     .addHelpText(
       'after',
       '\nExamples:\n  proxysweep services up\n  proxysweep services up --listen 10.0.0.5 --temporal server',
     )
-    .action(async (o: { ui: boolean; listen: string; temporal: 'dev' | 'server' }, cmd: Command) => {
+    .action(async (o: { ui: boolean; listen?: string; temporal?: 'dev' | 'server' }, cmd: Command) => {
       const { servicesUpCommand } = await import('./commands/services.js');
       await servicesUpCommand({ ...globals(cmd), ui: o.ui, listen: o.listen, temporal: o.temporal }, out(cmd));
     });

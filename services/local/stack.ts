@@ -73,10 +73,13 @@ export interface ServicesUpOptions {
 export async function servicesUp(dataDir: string, opts: ServicesUpOptions): Promise<LocalServices> {
   mkdirSync(dataDir, { recursive: true });
   const previous = readLocalState(dataDir);
-  const listen = opts.listen ?? DEFAULT_LISTEN;
-  const kind = opts.temporal ?? 'dev';
+  // Unless told otherwise, keep what already runs here (a `run` adopting `services up --listen …`).
+  const pgUp = previous?.postgres !== undefined && (await portOpen(previous.postgres.port));
+  const temporalUp = previous?.temporal !== undefined && pidAlive(previous.temporal.pid);
+  const listen = opts.listen ?? (pgUp || temporalUp ? previous?.listen : undefined) ?? DEFAULT_LISTEN;
+  const kind = opts.temporal ?? (temporalUp ? previous?.temporal?.kind : undefined) ?? 'dev';
   const advertise = advertisedHost(listen);
-  await refuseChangedSetup(dataDir, previous, listen, kind);
+  refuseChangedSetup(dataDir, previous, { pgUp, temporalUp }, listen, kind);
   // A `run` adopting services that `services up` started must leave them running.
   const state: LocalServicesState = {
     startedBy: previous?.startedBy === 'services-up' ? 'services-up' : opts.startedBy,
@@ -152,23 +155,21 @@ async function startTemporal(
 }
 
 /** Services already running here with another address or Temporal server must be stopped first. */
-async function refuseChangedSetup(
+function refuseChangedSetup(
   dataDir: string,
   previous: LocalServicesState | undefined,
+  up: { pgUp: boolean; temporalUp: boolean },
   listen: string,
   kind: TemporalKind,
-): Promise<void> {
-  if (!previous) return;
-  const was = previous.listen ?? DEFAULT_LISTEN;
-  const pgUp = previous.postgres !== undefined && (await portOpen(previous.postgres.port));
-  const temporalUp = previous.temporal !== undefined && pidAlive(previous.temporal.pid);
-  if ((pgUp || temporalUp) && was !== listen) {
+): void {
+  const was = previous?.listen ?? DEFAULT_LISTEN;
+  if ((up.pgUp || up.temporalUp) && was !== listen) {
     throw new UserError(
       `services under ${dataDir} already listen on ${was}; stop them with \`proxysweep services down\` before starting them with --listen ${listen}`,
     );
   }
-  const wasKind = previous.temporal?.kind ?? 'dev';
-  if (temporalUp && wasKind !== kind) {
+  const wasKind = previous?.temporal?.kind ?? 'dev';
+  if (up.temporalUp && wasKind !== kind) {
     throw new UserError(
       `the Temporal ${wasKind === 'dev' ? 'dev server' : 'production server'} runs under ${dataDir} (--temporal ${wasKind}); stop it with \`proxysweep services down\` before starting --temporal ${kind}`,
     );

@@ -61,6 +61,10 @@ describe('`services up --listen ADDR`: services other hosts can reach, with a pa
     await client.workflowService.getSystemInfo({});
     await client.connection.close();
 
+    // Starting again without --listen keeps the running services and their address (as `run` does).
+    const same = cli(['--json', 'services', 'up', '--no-ui']);
+    assert.equal(same.status, 0, same.stderr);
+    assert.equal((JSON.parse(same.stdout) as { postgres: string }).postgres, out.postgres);
     // Starting again with another address is refused until `services down`.
     const again = cli(['services', 'up', '--listen', '127.0.0.1', '--no-ui']);
     assert.equal(again.status, 2);

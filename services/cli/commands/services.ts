@@ -1,6 +1,13 @@
 import { resolveDataDir } from '../../paths';
 import { isIP } from 'node:net';
-import { advertisedHost, envFile, servicesDown, servicesUp, type TemporalKind } from '../../local/stack';
+import {
+  advertisedHost,
+  DEFAULT_LISTEN,
+  envFile,
+  servicesDown,
+  servicesUp,
+  type TemporalKind,
+} from '../../local/stack';
 import { UserError } from '../../errors';
 import { createPool, migrate } from '../../db';
 import { redactDatabaseUrl } from '../../db/pool';
@@ -22,7 +29,7 @@ export interface ServicesUpCommandOptions extends GlobalOptions {
  */
 export async function servicesUpCommand(opts: ServicesUpCommandOptions, out: Output) {
   const dataDir = resolveDataDir(opts.dataDir);
-  await checkListen(opts.listen ?? '127.0.0.1');
+  if (opts.listen) await checkListen(opts.listen);
   const envDb = process.env.DATABASE_URL || undefined;
   const envTemporal = temporalTargetFromEnv();
   const s = await servicesUp(dataDir, {
@@ -45,14 +52,14 @@ export async function servicesUpCommand(opts: ServicesUpCommandOptions, out: Out
   const temporal = s.temporal ?? envTemporal;
   const result = {
     dataDir,
-    listen: opts.listen ?? '127.0.0.1',
+    listen: s.state.listen ?? DEFAULT_LISTEN,
     postgres: redactDatabaseUrl(databaseUrl),
     temporal: temporal?.address,
     temporalServer: s.temporal ? (s.state.temporal?.kind ?? 'dev') : 'external',
     temporalUi: s.temporalUi,
     envFile: envFile(dataDir),
     started: s.started,
-    workerHostCommands: workerHostCommands(envFile(dataDir), advertisedHost(opts.listen ?? '127.0.0.1')),
+    workerHostCommands: workerHostCommands(envFile(dataDir), advertisedHost(s.state.listen ?? DEFAULT_LISTEN)),
   };
   out.result(result);
   const external = (mine: boolean) => (mine ? '' : ' (from the environment)');

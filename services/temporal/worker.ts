@@ -43,6 +43,8 @@ export interface RunningWorker {
   done: Promise<void>;
   /** Stops taking work; running training is cancelled and checkpoints. Idempotent. */
   stop(): void;
+  /** False while PostgreSQL does not answer (the worker takes no work then). */
+  readonly databaseHealthy: boolean;
 }
 
 export const DEFAULT_DB_POOL = 1;
@@ -163,6 +165,9 @@ export async function startWorker(targets: ServiceTargets, opts: WorkerOptions, 
   return {
     id,
     done,
+    get databaseHealthy() {
+      return health.healthy;
+    },
     stop: () => {
       // Idempotent: a signal and a lost parent can both ask.
       if (stopping.signal.aborted) return;

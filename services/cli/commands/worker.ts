@@ -54,13 +54,18 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   const stop = (why: string) => {
     worker.stop();
     // Stopping waits for running training to checkpoint; a lost server must not make it wait for long.
+    // Without a database there is nothing to save: Temporal retries whatever was in flight elsewhere.
+    const healthy = worker.databaseHealthy;
+    const deadline = healthy ? STOP_DEADLINE_MS : UNHEALTHY_STOP_MS;
     setTimeout(() => {
-      log.error(
+      log[healthy ? 'error' : 'warn'](
         { worker: worker.id },
-        `worker did not stop within ${STOP_DEADLINE_MS / 1000} s of ${why}; exiting now`,
+        healthy
+          ? `worker did not stop within ${deadline / 1000} s of ${why}; exiting now`
+          : `worker stopped on ${why} without PostgreSQL: nothing to save, not waiting for its in-flight tasks (Temporal retries them)`,
       );
-      process.exit(1);
-    }, STOP_DEADLINE_MS).unref();
+      process.exit(healthy ? 1 : 0);
+    }, deadline).unref();
   };
   const onSignal = (signal: NodeJS.Signals) => stop(signal);
   const onParentGone = () => stop('losing its parent process');
@@ -71,10 +76,13 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   process.off('disconnect', onParentGone);
   // The IPC channel to a parent `run` would keep this process alive.
   if (process.connected) process.disconnect();
+  // So would a socket to a database that stopped answering, or a timer of a query abandoned on it.
+  setTimeout(() => process.exit(), 1_000).unref();
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 const STOP_DEADLINE_MS = 15_000;
+const UNHEALTHY_STOP_MS = 3_000;
 
 function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
   const gpus = opts.gpus!.split(',').map((g) => g.trim());

@@ -73,11 +73,12 @@ export interface ServicesUpOptions {
 export async function servicesUp(dataDir: string, opts: ServicesUpOptions): Promise<LocalServices> {
   mkdirSync(dataDir, { recursive: true });
   const previous = readLocalState(dataDir);
-  // Unless told otherwise, keep what already runs here (a `run` adopting `services up --listen …`).
+  // Unless told otherwise, keep the setup of the last start (a `run` adopting `services up --listen …`, a
+  // restart after a crash); `services down` forgets it.
   const pgUp = previous?.postgres !== undefined && (await portOpen(previous.postgres.port));
   const temporalUp = previous?.temporal !== undefined && pidAlive(previous.temporal.pid);
-  const listen = opts.listen ?? (pgUp || temporalUp ? previous?.listen : undefined) ?? DEFAULT_LISTEN;
-  const kind = opts.temporal ?? (temporalUp ? previous?.temporal?.kind : undefined) ?? 'dev';
+  const listen = opts.listen ?? previous?.listen ?? DEFAULT_LISTEN;
+  const kind = opts.temporal ?? previous?.temporal?.kind ?? 'dev';
   const advertise = advertisedHost(listen);
   refuseChangedSetup(dataDir, previous, { pgUp, temporalUp }, listen, kind);
   // A `run` adopting services that `services up` started must leave them running.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -147,11 +147,13 @@ export async function startTemporalServer(opts: StartTemporalServerOptions): Pro
     TEMPORAL_BROADCAST_ADDRESS: isWildcard(opts.listen) ? '127.0.0.1' : bindHost,
     NUM_HISTORY_SHARDS: '4',
     DYNAMIC_CONFIG_FILE_PATH: dynamicConfig,
-    LOG_LEVEL: 'warn',
+    // Info: the end of start-up is only visible there (a few hundred lines per start, quiet after).
+    LOG_LEVEL: 'info',
     FRONTEND_GRPC_PORT: String(port),
     ...Object.fromEntries(Object.entries(internal).map(([k, v]) => [k, String(v)])),
   };
   const out = openSync(logFile, 'a');
+  const logStart = fstatSync(out).size;
   // cwd without a config/ directory: the server then reads only the environment.
   const child = spawn(bin.server, ['--allow-no-auth', 'start'], {
     cwd: opts.dir,
@@ -169,7 +171,27 @@ export async function startTemporalServer(opts: StartTemporalServerOptions): Pro
   }
   const namespace = 'default';
   await registerNamespace(`${probeHost}:${port}`, namespace, logFile);
+  // The frontend serves before the internal worker service has started, and that start is fatal if the
+  // database goes away meanwhile: report the server up only once it logged it.
+  const started = await waitFor(
+    async () => !pidAlive(pid) || logSince(logFile, logStart).includes(FULLY_STARTED),
+    60_000,
+  );
+  if (!started || !pidAlive(pid)) {
+    throw new ServiceError(`the Temporal server did not finish starting (see ${logFile}): ${lastLine(logFile)}`);
+  }
   return { pid, port, address: `${hostForUrl(opts.advertise)}:${port}`, namespace };
+}
+
+/** Logged (at info) by the last of the four services to start. */
+const FULLY_STARTED = '"msg":"worker service started"';
+
+function logSince(file: string, offset: number): string {
+  try {
+    return readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** Registers `namespace` (7 days of history retention); fine when it exists. Retries while the server warms up. */

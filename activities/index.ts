@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { CancelledError, isUserError } from '../services/errors';
+import { AttemptSupersededError, CancelledError, isUserError } from '../services/errors';
+import { describePgError, isTooManyClients } from '../services/db/pool';
 import {
   listCellsToRun,
   setSweepMaxParallel,
@@ -18,7 +19,7 @@ import {
   type CellDeps,
   type RunnerHooks,
 } from '../services/cells';
-import type { CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
+import type { AttemptIdentity, CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
 
 export interface ActivityDeps extends CellDeps {
   pool: Pool;
@@ -30,6 +31,8 @@ export interface ActivityDeps extends CellDeps {
  */
 export function createActivities(deps: ActivityDeps) {
   const { pool } = deps;
+  const mapErrors = <T>(fn: () => Promise<T>) => mapActivityErrors(fn, deps);
+  const hooks = () => activityHooks(deps.workerId);
   return {
     async listCellsToRun(sweepId: string, afterIdx: number, limit: number): Promise<CellRef[]> {
       const rows = await listCellsToRun(pool, sweepId, afterIdx, limit);
@@ -78,31 +81,54 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-function hooks(): RunnerHooks {
+/**
+ * Heartbeats carry the worker's identity, and a retry's also the identity of the attempt before it (the
+ * server hands the last heartbeat to the next attempt): `sweep status` names a silent worker from them.
+ */
+function activityHooks(workerId: string): RunnerHooks {
   const ctx = Context.current();
-  return { heartbeat: (details) => ctx.heartbeat(details), signal: ctx.cancellationSignal };
+  const before = (ctx.info.heartbeatDetails as AttemptIdentity | undefined)?.worker;
+  const identity: AttemptIdentity = { worker: workerId, ...(before ? { previousWorker: before } : {}) };
+  return {
+    heartbeat: (details) => ctx.heartbeat({ ...(details as object), ...identity }),
+    signal: ctx.cancellationSignal,
+  };
 }
 
 /**
  * Maps our errors onto Temporal's: user errors and injected faults fail the activity for good; a stop
- * caused by a cancel request reports cancellation; a stop caused by worker shutdown is retryable, so the
- * cell continues on another worker from the checkpoint it just saved.
+ * caused by a cancel request reports cancellation; a stop because Temporal gave the attempt up (heartbeat
+ * timeout) or because the worker shuts down is retryable, so the cell continues on another worker from its
+ * last checkpoint. A refused stale write and "too many clients" are retryable too, with a clear message.
  */
-async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
+async function mapActivityErrors<T>(fn: () => Promise<T>, deps: ActivityDeps): Promise<T> {
+  const { workerId, log } = deps;
   try {
     return await fn();
   } catch (err) {
     if (isUserError(err) || err instanceof InjectedFault) {
       throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });
     }
+    if (err instanceof AttemptSupersededError) {
+      log?.warn(err.message);
+      throw ApplicationFailure.create({ message: err.message, type: 'AttemptSuperseded', nonRetryable: false });
+    }
     if (err instanceof CancelledError) {
       const details = Context.current().cancellationDetails;
       if (details?.cancelRequested) throw new CancelledFailure(err.message);
+      const timedOut = details?.timedOut || details?.notFound;
+      const message = timedOut
+        ? `heartbeat timeout on worker ${workerId}: Temporal gave this attempt up and retries it (${err.message})`
+        : `${err.message} (worker ${workerId} shutting down)`;
+      log?.warn(message);
       throw ApplicationFailure.create({
-        message: `${err.message} (worker shutting down)`,
-        type: 'WorkerShutdown',
+        message,
+        type: timedOut ? 'HeartbeatTimeout' : 'WorkerShutdown',
         nonRetryable: false,
       });
+    }
+    if (isTooManyClients(err)) {
+      throw ApplicationFailure.create({ message: describePgError(err), type: 'TooManyClients', nonRetryable: false });
     }
     throw err;
   }

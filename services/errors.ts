@@ -42,6 +42,12 @@ export class CancelledError extends ProxysweepError {
   }
 }
 
+/**
+ * A write from a training attempt the server has given up on (its heartbeats stopped reaching Temporal, so a
+ * newer attempt took over) was refused. Not a failure of the cell: the attempt stops, its work is dropped.
+ */
+export class AttemptSupersededError extends ProxysweepError {}
+
 /** True for errors a user caused and can fix: they are not worth retrying. */
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError;

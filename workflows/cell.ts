@@ -1,11 +1,13 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CellFinished, CellOutcome, CellWorkflowInput, TrainCellResult } from './types';
@@ -85,9 +87,19 @@ async function notifySweep(input: CellWorkflowInput, outcome: CellOutcome, error
     .catch(() => undefined);
 }
 
-/** The innermost failure message (an ActivityFailure wraps the ApplicationFailure thrown by the activity). */
+/**
+ * The innermost failure message (an ActivityFailure wraps the ApplicationFailure thrown by the activity); an
+ * attempt Temporal timed out for lack of heartbeats reads "heartbeat timeout on worker W".
+ */
 function rootMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
+  let worker: string | undefined;
+  for (; e; e = e.cause as typeof e) {
+    if (e instanceof ActivityFailure) worker = e.identity || worker;
+    if (e instanceof TimeoutFailure && e.timeoutType === 'HEARTBEAT') {
+      return `heartbeat timeout on worker ${worker ?? '(unknown)'}`;
+    }
+    if (!e.cause) break;
+  }
   return (e?.message ?? String(err)).split('\n')[0];
 }

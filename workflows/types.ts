@@ -91,3 +91,9 @@ export interface TrainCellResult {
   /** True when the cell had finished training before (a retry or resume found the final checkpoint). */
   alreadyTrained: boolean;
 }
+
+/** Part of every compute heartbeat: who runs this attempt, and who ran the one before (retries). */
+export interface AttemptIdentity {
+  worker: string;
+  previousWorker?: string;
+}

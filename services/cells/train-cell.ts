@@ -48,9 +48,19 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
   const cell = await getCell(pool, cellId);
   if (!cell) throw new NotFoundError(`cell ${cellId} does not exist`);
   const params = cell.params as unknown as CellParams;
+  if (cell.status === 'succeeded') {
+    return {
+      epochs: params.epochs,
+      testAccuracy: cell.test_accuracy,
+      testLoss: cell.test_loss,
+      alreadyTrained: true,
+      alreadySucceeded: true,
+    };
+  }
   const checkpoint = await loadCheckpoint(pool, cellId);
   if (checkpoint && checkpoint.epoch >= params.epochs) {
     const last = await lastEpochMetric(pool, cellId);
+    await setCellEpochsDone(pool, cellId, params.epochs);
     return {
       epochs: params.epochs,
       testAccuracy: last?.test_accuracy ?? null,
@@ -58,7 +68,17 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
       alreadyTrained: true,
     };
   }
-  await markCellStarted(pool, cellId, workerId, backend);
+  if (!(await markCellStarted(pool, cellId, workerId, backend))) {
+    // It succeeded while this attempt was starting: leave it as it is.
+    const now = await getCell(pool, cellId);
+    return {
+      epochs: params.epochs,
+      testAccuracy: now?.test_accuracy ?? null,
+      testLoss: now?.test_loss ?? null,
+      alreadyTrained: true,
+      alreadySucceeded: true,
+    };
+  }
   await setWorkerCell(pool, workerId, cellId);
   try {
     maybeInjectFault('train', cell.cell_key, params);
@@ -76,7 +96,8 @@ async function train(
   hooks: RunnerHooks,
 ): Promise<TrainCellResult> {
   const { pool, workerId, backend } = deps;
-  const dataset = await deps.datasets.get(params.dataset, params.trainLimit, params.testLimit);
+  const lease = await deps.datasets.acquire(params.dataset, params.trainLimit, params.testLimit);
+  const dataset = lease.dataset;
   const model = buildCellModel(params, dataset);
   const delay = testStepDelayMs();
   let last: EpochMetrics | undefined;
@@ -125,6 +146,7 @@ async function train(
     });
   } finally {
     model.dispose();
+    lease.release();
   }
   const final = last ?? { testAccuracy: null, testLoss: null };
   return {

@@ -142,11 +142,13 @@ class Trainer {
   ) {
     validateTrainOptions(opts);
     ({ optimizer: this.optimizer, setLearningRate: this.setLr } = createOptimizer(opts));
-    // Host copies: batches are assembled in JS (see assembleBatch), evaluation slices contiguous ranges.
-    this.trainX = dataset.train.x.dataSync() as Float32Array;
-    this.trainY = Int32Array.from(dataset.train.y.dataSync());
-    this.testX = dataset.test.x.dataSync() as Float32Array;
-    this.testY = Int32Array.from(dataset.test.y.dataSync());
+    // Batches are assembled in JS (see assembleBatch) and evaluation slices contiguous ranges, from host arrays:
+    // the dataset's own (shared by every cell of the process), else a copy read back from the tensors.
+    const host = dataset.host;
+    this.trainX = host?.train.x ?? (dataset.train.x.dataSync() as Float32Array);
+    this.trainY = host?.train.y ?? Int32Array.from(dataset.train.y.dataSync());
+    this.testX = host?.test.x ?? (dataset.test.x.dataSync() as Float32Array);
+    this.testY = host?.test.y ?? Int32Array.from(dataset.test.y.dataSync());
     this.stepsPerEpoch = Math.ceil(this.trainY.length / opts.batchSize);
     // A fixed variable order keeps optimizer slots aligned with variables across checkpoint and restore.
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

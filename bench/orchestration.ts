@@ -1,9 +1,10 @@
 /**
  * Orchestration overhead benchmark (not a test): per-cell cost of the sweep machinery with no-op compute, at
- * parallelism 1, 8 and 32, and the time to drain 2,000 no-op cells. The baseline, measured in the same run,
- * is one cell workflow started directly (no sweep around it), so the ratio is what the sliding window adds.
+ * parallelism 1, 8, 32 and 128, and a drain of 10,000 no-op cells at parallelism 128 (its workflow runs, the
+ * longest history of any run, and the worker's peak memory). The baseline, measured in the same run, is one
+ * cell workflow started directly (no sweep around it), so the ratio is what the sliding window adds.
  *
- *   npm run bench:orchestration [-- --json] [-- --drain 2000]
+ *   npm run bench:orchestration [-- --json] [-- --drain 10000]
  */
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -17,7 +18,7 @@ import type { CellWorkflowInput } from '../workflows/types';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
-const drainCells = Number(args[args.indexOf('--drain') + 1]) || 2000;
+const drainCells = Number(args[args.indexOf('--drain') + 1]) || 10_000;
 const TASK_QUEUE = 'bench-orchestration';
 
 function emit(record: Record<string, unknown>): void {
@@ -42,16 +43,24 @@ function noopSpec(name: string, cells: number, maxParallel: number) {
 
 async function runSweep(s: EphemeralServices, name: string, cells: number, maxParallel: number) {
   const ctx = await openSweepContext(s.targets);
+  // This process hosts the worker: its peak RSS is the worker's memory during the drain.
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   try {
     const spec = noopSpec(name, cells, maxParallel);
     const t0 = performance.now();
     const { workflowId } = await launchSweep(ctx, spec);
-    await ctx.client.workflow.getHandle(workflowId).result();
+    const summary = (await ctx.client.workflow.getHandle(workflowId).result()) as { succeeded: number };
     const seconds = (performance.now() - t0) / 1000;
     let runs = 0;
-    for await (const _ of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs++;
-    return { seconds, runs };
+    let longestHistory = 0;
+    for await (const wf of ctx.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+      runs++;
+      longestHistory = Math.max(longestHistory, wf.historyLength);
+    }
+    return { seconds, runs, longestHistory, succeeded: summary.succeeded, peakRssMb: peakRss / 2 ** 20 };
   } finally {
+    clearInterval(sampler);
     await ctx.close();
   }
 }
@@ -117,7 +126,7 @@ async function main(): Promise<void> {
       await ctx.close();
       emit({ measure: 'baseline', what: 'one cell workflow started directly, sequential', ms_per_cell: baselineMs });
 
-      for (const p of [1, 8, 32]) {
+      for (const p of [1, 8, 32, 128]) {
         const n = p === 1 ? 50 : p * 12;
         const r = await runSweep(s, `p${p}`, n, p);
         const msPerCell = (r.seconds * 1000) / n;
@@ -133,14 +142,20 @@ async function main(): Promise<void> {
           ratio_vs_baseline: (msPerCell * p) / baselineMs,
         });
       }
-      const drain = await runSweep(s, 'drain', drainCells, 32);
+      const rssBefore = process.memoryUsage().rss / 2 ** 20;
+      const drain = await runSweep(s, 'drain', drainCells, 128);
       emit({
         measure: 'drain',
         cells: drainCells,
-        parallelism: 32,
+        parallelism: 128,
         seconds: drain.seconds,
         cells_per_sec: drainCells / drain.seconds,
+        succeeded: drain.succeeded,
         workflow_runs: drain.runs,
+        // Temporal fails a run past 51,200 events: continue-as-new keeps every run far below.
+        longest_history_events: drain.longestHistory,
+        worker_rss_mb_before: rssBefore,
+        worker_rss_mb_peak: drain.peakRssMb,
       });
     });
   } finally {

@@ -168,14 +168,6 @@ void describe('digits', () => {
     }
   });
 
-  void test('loads in under a second', async () => {
-    const t = performance.now();
-    const d = await loadDataset('digits');
-    const ms = performance.now() - t;
-    disposeDataset(d);
-    assert.ok(ms < 1000, `digits took ${ms.toFixed(0)} ms`);
-  });
-
   void test('split helpers: round-half-up 80% and proportional interleave', () => {
     assert.equal(trainCount(1001), 801);
     assert.equal(trainCount(980), 784);

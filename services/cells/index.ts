@@ -5,3 +5,4 @@ export { finalizeSweep } from './sweep-ops';
 export { DatasetCache } from './dataset-cache';
 export { amImagePng } from './am-image';
 export { InjectedFault, maybeInjectSweepFault } from './fault';
+export { completeCell } from './complete-cell';

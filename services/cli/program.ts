@@ -124,6 +124,16 @@ export function buildProgram(): Command {
     });
 
   sweep
+    .command('delete')
+    .description('delete a sweep and everything recorded for it (cells, metrics, AM results, checkpoints)')
+    .argument('<id>', 'sweep id')
+    .option('--yes', 'really delete (without it: say what would be deleted, exit 2)', false)
+    .action(async (id: string, o: { yes: boolean }, cmd: Command) => {
+      const { sweepDeleteCommand } = await import('./commands/sweep.js');
+      await sweepDeleteCommand(id, { ...globals(cmd), yes: o.yes }, out(cmd));
+    });
+
+  sweep
     .command('report')
     .description('write a self-contained HTML report (results matrix, curves, AM images) and CSVs of a sweep')
     .argument('<id>', 'sweep id')
@@ -198,14 +208,18 @@ export function buildProgram(): Command {
       await servicesDownCommand(globals(cmd), out(cmd));
     });
 
-  program
-    .command('db')
-    .description('database maintenance')
-    .command('migrate')
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
     .description('apply pending schema migrations')
     .action(async (_o, cmd: Command) => {
       const { dbMigrateCommand } = await import('./commands/db.js');
       await dbMigrateCommand(globals(cmd), out(cmd));
+    });
+  db.command('gc')
+    .description('delete checkpoints nothing needs any more (succeeded cells of sweeps that do not keep them)')
+    .action(async (_o, cmd: Command) => {
+      const { dbGcCommand } = await import('./commands/db.js');
+      await dbGcCommand(globals(cmd), out(cmd));
     });
 
   const data = program.command('data').description('datasets');

@@ -1,5 +1,7 @@
 import { loadSpecFile } from '../../spec';
 import { getSweepOrThrow, liveWorkerCount } from '../../db';
+import { UserError } from '../../errors';
+import { deleteSweep } from '../../sweeps/delete';
 import {
   cancelSweep,
   launchSweep,
@@ -137,4 +139,16 @@ export async function sweepResume(id: string, opts: GlobalOptions, out: Output):
       : `nothing to resume for sweep ${id}: ${r.reason}`,
   );
   return r;
+}
+
+/** `sweep delete <id> [--yes]`: without --yes, what would be deleted (exit 2); with it, the sweep and its rows. */
+export async function sweepDeleteCommand(id: string, opts: GlobalOptions & { yes?: boolean }, out: Output) {
+  const plan = await withSweepContext(opts, (ctx) => deleteSweep(ctx, id, !!opts.yes));
+  out.result(plan);
+  const what = `${plan.cells} cells, ${plan.epochMetrics} epoch metrics, ${plan.amResults} AM results, ${plan.checkpoints} checkpoints (${(plan.checkpointBytes / 2 ** 20).toFixed(1)} MB)`;
+  if (!plan.deleted) {
+    throw new UserError(`deleting sweep ${id} removes ${what}; run again with --yes to delete it`);
+  }
+  out.line(`deleted sweep ${id}: ${what}`);
+  return plan;
 }

@@ -26,8 +26,11 @@ export interface TrainOptions {
   augment?: AugmentOptions;
   /** Batch size for test-set evaluation. Default 256. */
   evalBatchSize?: number;
-  /** Called after every training step (e.g. to heartbeat). */
-  onStep?: (step: StepInfo) => void | Promise<void>;
+  /**
+   * Called after every training step (e.g. to heartbeat); `checkpoint()` serializes the state after this step,
+   * from which a restore continues bit for bit (used for checkpoints on a time cadence inside long epochs).
+   */
+  onStep?: (step: StepInfo, ctx: { checkpoint: () => Promise<Buffer> }) => void | Promise<void>;
   /** Called after every epoch with its metrics; `checkpoint()` serializes the state reached so far. */
   onEpoch?: (metrics: EpochMetrics, ctx: { checkpoint: () => Promise<Buffer> }) => void | Promise<void>;
   /** Aborting stops training between steps with a CancelledError (after `onCancel`). */
@@ -189,13 +192,10 @@ class Trainer {
       p.correct += hits;
       p.step = step + 1;
       this.globalStep++;
-      await this.opts.onStep?.({
-        epoch,
-        step: step + 1,
-        stepsPerEpoch: this.stepsPerEpoch,
-        globalStep: this.globalStep,
-        loss,
-      });
+      await this.opts.onStep?.(
+        { epoch, step: step + 1, stepsPerEpoch: this.stepsPerEpoch, globalStep: this.globalStep, loss },
+        { checkpoint: () => this.checkpoint() },
+      );
       // Compute is synchronous on cpu/wasm: give timers, heartbeats and abort events a turn regularly.
       if (performance.now() - lastYield > 50) {
         await new Promise((resolve) => setImmediate(resolve));

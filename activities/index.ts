@@ -10,12 +10,12 @@ import {
   type Pool,
   type SweepStatus,
   markCellEnded,
-  markCellSucceeded,
   markCellWaiting,
   recordWorkerProblem,
 } from '../services/db';
 import {
   InjectedFault,
+  completeCell,
   finalizeSweep,
   maybeInjectSweepFault,
   runAmCell,
@@ -89,7 +89,7 @@ export function createActivities(deps: ActivityDeps) {
       testAccuracy: number | null;
       testLoss: number | null;
     }): Promise<void> {
-      await markCellSucceeded(pool, input.cellId, input.testAccuracy, input.testLoss);
+      await completeCell(pool, input.cellId, input.testAccuracy, input.testLoss);
     },
 
     /** The cell waits for a node that can run it (every attempt so far met a node problem). */

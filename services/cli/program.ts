@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createOutput } from './output';
 import type { GlobalOptions } from './commands/shared';
+import type { CellStatus } from '../db/cells';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
@@ -76,11 +77,22 @@ export function buildProgram(): Command {
     });
   sweep
     .command('status')
-    .description('cells done/running/failed, epochs, errors, ETA')
+    .description('cells done/running/failed, epochs, errors, ETA; lists one page of cells (running and failed first)')
     .argument('<id>', 'sweep id')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--limit <n>', 'cells to list (counts and ETA always cover all)', positiveInt, 50)
+    .addOption(
+      new Option('--state <state>', 'list only cells in this state').choices([
+        'pending',
+        'running',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
+    )
+    .addHelpText('after', '\nExample:\n  proxysweep sweep status my-study-1a2b3c4d --state failed --limit 200')
+    .action(async (id: string, o: { limit: number; state?: CellStatus }, cmd: Command) => {
       const { sweepStatusCommand } = await import('./commands/sweep.js');
-      await sweepStatusCommand(id, globals(cmd), out(cmd));
+      await sweepStatusCommand(id, { ...globals(cmd), limit: o.limit, state: o.state }, out(cmd));
     });
   sweep
     .command('list')

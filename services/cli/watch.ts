@@ -49,11 +49,12 @@ export async function watchSweep(
     while (!closed) {
       if (signal?.aborted) throw new InterruptedError(`stopped following sweep ${sweepId}`);
       const live = await queryProgress(ctx, sweep.workflow_id);
-      view.update(await sweepStatus(ctx.pool, sweepId, live));
+      // The view shows counts, ETA and a few running cells: a small page keeps each poll cheap at any size.
+      view.update(await sweepStatus(ctx.pool, sweepId, live, { state: 'running', limit: 8 }));
       // pause() removes its abort listener when it ends, so polls never pile listeners onto `signal`.
       await Promise.race([result, pause(intervalMs, signal)]);
     }
-    const final = await sweepStatus(ctx.pool, sweepId);
+    const final = await sweepStatus(ctx.pool, sweepId, undefined, { state: 'running', limit: 8 });
     view.update(final);
     return final;
   } finally {

@@ -15,6 +15,7 @@ import {
   type LaunchResult,
   type ResumeResult,
   type SweepListLine,
+  type SweepStatusOptions,
   type SweepStatusReport,
 } from '../../sweeps';
 import { fmtDuration, pct, table, type Output } from '../output';
@@ -48,10 +49,17 @@ export async function sweepStart(
   return r;
 }
 
-export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: Output): Promise<SweepStatusReport> {
+export async function sweepStatusCommand(
+  id: string,
+  opts: GlobalOptions & SweepStatusOptions,
+  out: Output,
+): Promise<SweepStatusReport> {
   const report = await withSweepContext(opts, async (ctx) => {
     const sweep = await getSweepOrThrow(ctx.pool, id);
-    return sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id));
+    return sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id), {
+      limit: opts.limit,
+      state: opts.state,
+    });
   });
   out.result(report);
   const c = report.counts;
@@ -87,6 +95,15 @@ export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: O
       ]),
     ),
   );
+  const l = report.listing;
+  if (report.cells.length < l.matching) {
+    out.line(
+      `(${report.cells.length} of ${l.matching} ${l.state ?? ''} cells shown: running, failed, cancelled, pending, then succeeded; --limit N or --state S for others)`.replace(
+        '  ',
+        ' ',
+      ),
+    );
+  }
   return report;
 }
 

@@ -4,14 +4,23 @@
  * longest history of any run, and the worker's peak memory). The baseline, measured in the same run, is one
  * cell workflow started directly (no sweep around it), so the ratio is what the sliding window adds.
  *
- *   npm run bench:orchestration [-- --json] [-- --drain 10000]
+ * Then the reads a user makes of a big sweep: `sweep status` and `sweep report` of a 100,000-cell sweep (written
+ * straight into PostgreSQL: 2 epochs per cell, AM rows on every cell), time and peak memory, against the same
+ * reads of a 1,000-cell sweep in the same run.
+ *
+ *   npm run bench:orchestration [-- --json] [-- --drain 10000] [-- --only scale|drain]
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { DatasetCache } from '../services/cells';
 import { startEphemeralServices, type EphemeralServices } from '../services/local/ephemeral';
 import { validateSpec } from '../services/spec';
-import { launchSweep, openSweepContext } from '../services/sweeps';
+import { launchSweep, openSweepContext, sweepStatus } from '../services/sweeps';
+import { writeSweepReport } from '../services/report';
+import { insertLargeSweep } from '../test/helpers/large-sweep';
 import { workflowSource } from '../services/temporal/bundle';
 import { cellWorkflowId } from '../workflows/ids';
 import type { CellWorkflowInput } from '../workflows/types';
@@ -19,6 +28,9 @@ import type { CellWorkflowInput } from '../workflows/types';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const drainCells = Number(args[args.indexOf('--drain') + 1]) || 10_000;
+// `--only scale` runs just the status/report measurement; `--only drain` the window measurements.
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const SCALE_CELLS = 100_000;
 const TASK_QUEUE = 'bench-orchestration';
 
 function emit(record: Record<string, unknown>): void {
@@ -65,9 +77,67 @@ async function runSweep(s: EphemeralServices, name: string, cells: number, maxPa
   }
 }
 
+/** Time and peak RSS growth of `fn` (sampled every 20 ms; a forced GC first when node runs with --expose-gc). */
+async function measure<T>(fn: () => Promise<T>): Promise<{ ms: number; peakMb: number; value: T }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const base = process.memoryUsage().rss;
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    return { ms: performance.now() - t0, peakMb: (Math.max(peak, process.memoryUsage().rss) - base) / 2 ** 20, value };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+async function scale(s: EphemeralServices): Promise<void> {
+  const results: Record<number, { status: number; report: number; statusMb: number; reportMb: number }> = {};
+  for (const cells of [1000, SCALE_CELLS]) {
+    const id = `scale-${cells}`;
+    const t0 = performance.now();
+    await insertLargeSweep(s.pool, id, { cells, epochs: 2, amCells: cells });
+    const insertS = (performance.now() - t0) / 1000;
+    const status = await measure(() => sweepStatus(s.pool, id));
+    const out = mkdtempSync(join(tmpdir(), 'ps-bench-report-'));
+    const report = await measure(() => writeSweepReport(s.pool, id, out));
+    rmSync(out, { recursive: true, force: true });
+    results[cells] = { status: status.ms, report: report.ms, statusMb: status.peakMb, reportMb: report.peakMb };
+    emit({
+      measure: 'scale',
+      cells,
+      rows: report.value.rows.cells + report.value.rows.epochs + report.value.rows.am,
+      insert_seconds: insertS,
+      status_ms: status.ms,
+      status_peak_mb: status.peakMb,
+      report_ms: report.ms,
+      report_page_data_ms: report.value.timings.pageDataMs,
+      report_csv_ms: report.value.timings.csvMs,
+      report_html_ms: report.value.timings.htmlMs,
+      report_peak_mb: report.peakMb,
+    });
+  }
+  const [small, big] = [results[1000], results[SCALE_CELLS]];
+  emit({
+    measure: 'scale-ratio',
+    what: `${SCALE_CELLS} cells vs 1000 cells`,
+    status_time_ratio: big.status / small.status,
+    report_time_ratio: big.report / small.report,
+  });
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const s = await startEphemeralServices();
+  if (only === 'scale') {
+    try {
+      await scale(s);
+    } finally {
+      await s.stop();
+    }
+    return;
+  }
   const connection = await NativeConnection.connect({ address: s.targets.temporal.address });
   const real = createActivities({
     pool: s.pool,
@@ -158,6 +228,7 @@ async function main(): Promise<void> {
         worker_rss_mb_peak: drain.peakRssMb,
       });
     });
+    if (only !== 'drain') await scale(s);
   } finally {
     await connection.close();
     await s.stop();

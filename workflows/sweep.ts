@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -163,7 +164,9 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
     }
     return summary;
   } catch (err) {
-    if (isSweepFailed(err)) throw err; // finalizeSweep has recorded the outcome already
+    // Continuing as new is how a long sweep goes on (its cells keep running), and a failed sweep was recorded
+    // by finalizeSweep already: neither is a failure to clean up after.
+    if (err instanceof ContinueAsNew || isSweepFailed(err)) throw err;
     // Every other way out ends the sweep's row and its running cells, so nothing is left `running`.
     const cancelled = isCancellation(err);
     await CancellationScope.nonCancellable(async () => {

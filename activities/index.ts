@@ -1,18 +1,31 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { AttemptSupersededError, CancelledError, isUserError } from '../services/errors';
+import {
+  AttemptSupersededError,
+  CancelledError,
+  DatasetError,
+  NotFoundError,
+  ServiceError,
+  isUserError,
+} from '../services/errors';
 import { describePgError, isTooManyClients } from '../services/db/pool';
 import {
+  getCell,
+  listCellsByKeys,
+  type CellStatus,
   listCellsToRun,
   setSweepMaxParallel,
   setSweepStatus,
   type Pool,
   type SweepStatus,
   markCellEnded,
-  markCellSucceeded,
+  markCellWaiting,
+  recordWorkerProblem,
 } from '../services/db';
 import {
   InjectedFault,
+  completeCell,
   finalizeSweep,
+  maybeInjectSweepFault,
   runAmCell,
   runTrainCell,
   type AmRunRef,
@@ -20,6 +33,7 @@ import {
   type RunnerHooks,
 } from '../services/cells';
 import type { AttemptIdentity, CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
+import { NODE_PROBLEM } from '../workflows/ids';
 
 export interface ActivityDeps extends CellDeps {
   pool: Pool;
@@ -40,7 +54,23 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async setSweepStatus(sweepId: string, status: SweepStatus, error: string | null): Promise<void> {
+      maybeInjectSweepFault(status);
       await setSweepStatus(pool, sweepId, status, error);
+    },
+
+    /** References of the given cells that have not succeeded (cells the sweep starts again). */
+    async cellRefs(sweepId: string, cellKeys: string[]): Promise<CellRef[]> {
+      const rows = await listCellsByKeys(pool, sweepId, cellKeys);
+      return rows
+        .filter((r) => r.status !== 'succeeded')
+        .map((r) => ({ cellId: r.id, cellKey: r.cell_key, idx: r.idx }));
+    },
+
+    /** A cell's status in Postgres (the sweep asks when a child's id is taken). */
+    async cellStatus(cellId: number): Promise<CellStatus> {
+      const cell = await getCell(pool, cellId);
+      if (!cell) throw new NotFoundError(`cell ${cellId} does not exist`);
+      return cell.status;
     },
 
     async setSweepMaxParallel(sweepId: string, maxParallel: number): Promise<void> {
@@ -66,7 +96,12 @@ export function createActivities(deps: ActivityDeps) {
       testAccuracy: number | null;
       testLoss: number | null;
     }): Promise<void> {
-      await markCellSucceeded(pool, input.cellId, input.testAccuracy, input.testLoss);
+      await completeCell(pool, input.cellId, input.testAccuracy, input.testLoss);
+    },
+
+    /** The cell waits for a node that can run it (every attempt so far met a node problem). */
+    async recordCellWaiting(input: { cellId: number; problem: string }): Promise<void> {
+      await markCellWaiting(pool, input.cellId, input.problem);
     },
 
     async recordCellEnded(input: {
@@ -96,16 +131,26 @@ function activityHooks(workerId: string): RunnerHooks {
 }
 
 /**
- * Maps our errors onto Temporal's: user errors and injected faults fail the activity for good; a stop
- * caused by a cancel request reports cancellation; a stop because Temporal gave the attempt up (heartbeat
- * timeout) or because the worker shuts down is retryable, so the cell continues on another worker from its
- * last checkpoint. A refused stale write and "too many clients" are retryable too, with a clear message.
+ * Maps our errors onto Temporal's: user errors and injected faults fail the activity for good; a problem of this
+ * node (dataset files missing or corrupt here, a service unreachable from here) fails it as a NodeProblem, which
+ * the cell workflow retries on any node without spending the spec's retries, after this worker has said what it
+ * lacks in its log and in the workers table; a stop caused by a cancel request reports cancellation; a stop
+ * because Temporal gave the attempt up (heartbeat timeout) or because the worker shuts down is retryable, so the
+ * cell continues on another worker from its last checkpoint. A refused stale write and "too many clients" are
+ * retryable too, with a clear message.
  */
 async function mapActivityErrors<T>(fn: () => Promise<T>, deps: ActivityDeps): Promise<T> {
   const { workerId, log } = deps;
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof DatasetError || err instanceof ServiceError) {
+      // Said where the operator looks: this worker's log and its row in the workers table.
+      const problem = `worker ${workerId} cannot run this cell: ${err.message}`;
+      log?.error(problem);
+      await recordWorkerProblem(deps.pool, workerId, err.message).catch(() => undefined);
+      throw ApplicationFailure.create({ message: problem, type: NODE_PROBLEM, nonRetryable: true });
+    }
     if (isUserError(err) || err instanceof InjectedFault) {
       throw ApplicationFailure.create({ message: err.message, type: err.name, nonRetryable: true });
     }

@@ -13,10 +13,16 @@ export interface AttemptRef {
 const CANCEL_SAVE_MS = 10_000;
 
 /**
- * Writes an epoch's metrics, then its checkpoint (a crash in between re-runs the epoch and rewrites the same
- * row), then the cell's epoch count. Throws AttemptSupersededError when a newer attempt owns the cell.
+ * Writes an epoch's metrics, then its checkpoint when one is due (`data`; a crash in between re-runs the epoch
+ * and rewrites the same row), then the cell's epoch count. Throws AttemptSupersededError when a newer attempt
+ * owns the cell.
  */
-export async function writeEpoch(deps: CellDeps, ref: AttemptRef, m: EpochMetrics, data: Buffer): Promise<void> {
+export async function writeEpoch(
+  deps: CellDeps,
+  ref: AttemptRef,
+  m: EpochMetrics,
+  data: Buffer | undefined,
+): Promise<void> {
   const { pool, workerId, backend } = deps;
   const row = {
     cell_id: ref.cellId,
@@ -31,11 +37,27 @@ export async function writeEpoch(deps: CellDeps, ref: AttemptRef, m: EpochMetric
     backend,
   };
   await assertStored(await upsertEpochMetric(pool, row, ref.attempt), deps, ref, `epoch ${m.epoch}`);
-  const checkpoint = { cell_id: ref.cellId, epoch: m.epoch, step: 0, data, worker: workerId };
-  const saved = await saveCheckpoint(pool, checkpoint, ref.attempt);
-  await assertStored(saved, deps, ref, `the checkpoint of epoch ${m.epoch}`);
+  if (data) {
+    const checkpoint = { cell_id: ref.cellId, epoch: m.epoch, step: 0, data, worker: workerId };
+    const saved = await saveCheckpoint(pool, checkpoint, ref.attempt);
+    await assertStored(saved, deps, ref, `the checkpoint of epoch ${m.epoch}`);
+  }
   await setCellEpochsDone(pool, ref.cellId, m.epoch, ref.attempt);
-  deps.log?.info(`cell ${ref.cellId} attempt ${ref.attempt} stored epoch ${m.epoch} on worker ${workerId}`);
+  deps.log?.info(
+    `cell ${ref.cellId} attempt ${ref.attempt} stored epoch ${m.epoch}${data ? ' with its checkpoint' : ''} on worker ${workerId}`,
+  );
+}
+
+/** Saves a checkpoint inside an epoch (the time cadence of a long epoch). */
+export async function writeStepCheckpoint(
+  deps: CellDeps,
+  ref: AttemptRef,
+  position: { epoch: number; step: number },
+  data: Buffer,
+): Promise<void> {
+  const checkpoint = { cell_id: ref.cellId, ...position, data, worker: deps.workerId };
+  const what = `the checkpoint at epoch ${position.epoch} step ${position.step}`;
+  await assertStored(await saveCheckpoint(deps.pool, checkpoint, ref.attempt), deps, ref, what);
 }
 
 /** Saves the step-exact checkpoint of a stopping attempt, giving up after CANCEL_SAVE_MS (the epoch one stays). */

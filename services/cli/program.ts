@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createOutput } from './output';
 import type { GlobalOptions } from './commands/shared';
+import type { CellStatus } from '../db/cells';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
@@ -76,11 +77,22 @@ export function buildProgram(): Command {
     });
   sweep
     .command('status')
-    .description('cells done/running/failed, epochs, errors, ETA')
+    .description('cells done/running/failed, epochs, errors, ETA; lists one page of cells (running and failed first)')
     .argument('<id>', 'sweep id')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--limit <n>', 'cells to list (counts and ETA always cover all)', positiveInt, 50)
+    .addOption(
+      new Option('--state <state>', 'list only cells in this state').choices([
+        'pending',
+        'running',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
+    )
+    .addHelpText('after', '\nExample:\n  proxysweep sweep status my-study-1a2b3c4d --state failed --limit 200')
+    .action(async (id: string, o: { limit: number; state?: CellStatus }, cmd: Command) => {
       const { sweepStatusCommand } = await import('./commands/sweep.js');
-      await sweepStatusCommand(id, globals(cmd), out(cmd));
+      await sweepStatusCommand(id, { ...globals(cmd), limit: o.limit, state: o.state }, out(cmd));
     });
   sweep
     .command('list')
@@ -121,6 +133,16 @@ export function buildProgram(): Command {
     .action(async (id: string, o: { maxParallel: number }, cmd: Command) => {
       const { sweepResize } = await import('./commands/sweep.js');
       await sweepResize(id, o.maxParallel, globals(cmd), out(cmd));
+    });
+
+  sweep
+    .command('delete')
+    .description('delete a sweep and everything recorded for it (cells, metrics, AM results, checkpoints)')
+    .argument('<id>', 'sweep id')
+    .option('--yes', 'really delete (without it: say what would be deleted, exit 2)', false)
+    .action(async (id: string, o: { yes: boolean }, cmd: Command) => {
+      const { sweepDeleteCommand } = await import('./commands/sweep.js');
+      await sweepDeleteCommand(id, { ...globals(cmd), yes: o.yes }, out(cmd));
     });
 
   sweep
@@ -219,14 +241,18 @@ export function buildProgram(): Command {
       await servicesDownCommand(globals(cmd), out(cmd));
     });
 
-  program
-    .command('db')
-    .description('database maintenance')
-    .command('migrate')
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
     .description('apply pending schema migrations')
     .action(async (_o, cmd: Command) => {
       const { dbMigrateCommand } = await import('./commands/db.js');
       await dbMigrateCommand(globals(cmd), out(cmd));
+    });
+  db.command('gc')
+    .description('delete checkpoints nothing needs any more (succeeded cells of sweeps that do not keep them)')
+    .action(async (_o, cmd: Command) => {
+      const { dbGcCommand } = await import('./commands/db.js');
+      await dbGcCommand(globals(cmd), out(cmd));
     });
 
   const data = program.command('data').description('datasets');

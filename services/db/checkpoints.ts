@@ -33,3 +33,11 @@ export async function loadCheckpoint(q: Queryable, cellId: number): Promise<Chec
   );
   return r.rows[0];
 }
+
+/** Deletes a cell's checkpoint; returns the bytes of checkpoint data it held (0 when there was none). */
+export async function deleteCheckpoint(q: Queryable, cellId: number): Promise<number> {
+  const r = await q.query<{ size_bytes: number }>('DELETE FROM checkpoints WHERE cell_id = $1 RETURNING size_bytes', [
+    cellId,
+  ]);
+  return r.rows[0]?.size_bytes ?? 0;
+}

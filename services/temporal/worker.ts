@@ -114,6 +114,7 @@ export async function startWorker(targets: ServiceTargets, opts: WorkerOptions, 
       ...(opts.workflows ? {} : { workflowBundle: undefined, workflowsPath: undefined }),
       shutdownGraceTime: '0s',
       shutdownForceTime: '60s',
+      ...testHeartbeatThrottle(),
     });
 
   const release = async () => {
@@ -211,4 +212,15 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * TEST-ONLY: `PROXYSWEEP_TEST_HEARTBEAT_THROTTLE_MS` sends activity heartbeats to the server that often (by
+ * default the SDK batches them for up to 80% of the heartbeat timeout), so tests can watch a cell's step.
+ */
+function testHeartbeatThrottle(): { maxHeartbeatThrottleInterval?: number; defaultHeartbeatThrottleInterval?: number } {
+  const ms = Number(process.env.PROXYSWEEP_TEST_HEARTBEAT_THROTTLE_MS ?? 0);
+  return Number.isFinite(ms) && ms > 0
+    ? { maxHeartbeatThrottleInterval: ms, defaultHeartbeatThrottleInterval: ms }
+    : {};
 }

@@ -1,5 +1,7 @@
 import { loadSpecFile } from '../../spec';
 import { getSweepOrThrow, liveWorkerCount } from '../../db';
+import { UserError } from '../../errors';
+import { deleteSweep } from '../../sweeps/delete';
 import {
   cancelSweep,
   launchSweep,
@@ -13,6 +15,7 @@ import {
   type LaunchResult,
   type ResumeResult,
   type SweepListLine,
+  type SweepStatusOptions,
   type SweepStatusReport,
 } from '../../sweeps';
 import { sweepHealth, type SweepHealth } from '../../sweeps/health';
@@ -49,12 +52,16 @@ export async function sweepStart(
 
 export async function sweepStatusCommand(
   id: string,
-  opts: GlobalOptions,
+  opts: GlobalOptions & SweepStatusOptions,
   out: Output,
 ): Promise<SweepStatusReport & { health: SweepHealth }> {
   const report = await withSweepContext(opts, async (ctx) => {
     const sweep = await getSweepOrThrow(ctx.pool, id);
-    const status = await sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id));
+    const status = await sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id), {
+      limit: opts.limit,
+      state: opts.state,
+    });
+    // The page lists running cells first: those are the ones whose retries are worth describing.
     const running = status.cells.filter((c) => c.status === 'running').map((c) => c.key);
     return { ...status, health: await sweepHealth(ctx, sweep, status.counts, running) };
   });
@@ -96,6 +103,15 @@ export async function sweepStatusCommand(
       ]),
     ),
   );
+  const l = report.listing;
+  if (report.cells.length < l.matching) {
+    out.line(
+      `(${report.cells.length} of ${l.matching} ${l.state ?? ''} cells shown: running, failed, cancelled, pending, then succeeded; --limit N or --state S for others)`.replace(
+        '  ',
+        ' ',
+      ),
+    );
+  }
   return report;
 }
 
@@ -148,4 +164,16 @@ export async function sweepResume(id: string, opts: GlobalOptions, out: Output):
       : `nothing to resume for sweep ${id}: ${r.reason}`,
   );
   return r;
+}
+
+/** `sweep delete <id> [--yes]`: without --yes, what would be deleted (exit 2); with it, the sweep and its rows. */
+export async function sweepDeleteCommand(id: string, opts: GlobalOptions & { yes?: boolean }, out: Output) {
+  const plan = await withSweepContext(opts, (ctx) => deleteSweep(ctx, id, !!opts.yes));
+  out.result(plan);
+  const what = `${plan.cells} cells, ${plan.epochMetrics} epoch metrics, ${plan.amResults} AM results, ${plan.checkpoints} checkpoints (${(plan.checkpointBytes / 2 ** 20).toFixed(1)} MB)`;
+  if (!plan.deleted) {
+    throw new UserError(`deleting sweep ${id} removes ${what}; run again with --yes to delete it`);
+  }
+  out.line(`deleted sweep ${id}: ${what}`);
+  return plan;
 }

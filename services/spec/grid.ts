@@ -4,6 +4,8 @@ import { ARCHITECTURES, archOptionProblems, resolveSlopes, type ArchName } from 
 import { cellParamShape, CELL_DEFAULTS, type CellParamKey, type CellParams, type ParsedSpec } from './schema';
 import { formatIssue } from './issues';
 import { SpecProblems } from './problems';
+import { distributionShapeProblems, representativeValues, type Distribution } from './distributions';
+import { randomSampler, type SampledSpace, type Sampler } from './sampler';
 
 /** JSON with object keys sorted at every level, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -27,47 +29,118 @@ export function cellKey(params: CellParams): string {
 }
 
 /**
- * Expands `grid` (cartesian product, first key varying slowest) over `base` and the defaults. Each grid value
- * is validated against its parameter's schema (errors name `grid.<key>[i]`), and every resulting cell is
- * checked for consistency (activation slopes, architecture options, known dataset). Points that resolve to
- * the same cell because an axis does not apply to them (every backward slope of a `relu` cell) become one
- * cell; `idx` numbers the cells that remain, in grid order.
+ * Expands `grid` (cartesian product of the list axes, first key varying slowest) over `base` and the defaults;
+ * with `search.strategy: random`, each grid point gets `search.budget` draws of the sampled axes (from the
+ * sampler, deterministic in the seed). Each grid value is validated against its parameter's schema (errors name
+ * `grid.<key>[i]`), and every resulting cell is checked for consistency (activation slopes, architecture
+ * options, known dataset). Points that resolve to the same cell because an axis does not apply to them (every
+ * backward slope of a `relu` cell), or draws that repeat (a small `int` or `choice` axis), become one cell;
+ * `idx` numbers the cells that remain, in order.
  */
 export function expandGrid(
   spec: ParsedSpec,
   knownDatasets: readonly string[],
+  sampler: Sampler = randomSampler,
 ): { key: string; idx: number; params: CellParams }[] {
   const keys = Object.keys(spec.grid);
   if (keys.length === 0)
     throw new SpecError('grid is empty: give at least one parameter to sweep, e.g. `grid: {seed: [0, 1]}`', 'grid');
   const problems = new SpecProblems();
+  const listAxes: Record<string, unknown[]> = {};
+  const space: SampledSpace = {};
   for (const key of keys) {
     if (key in spec.base) problems.add(`grid.${key}`, `${key} is set in both base and grid; keep it in one place`);
-    validateGridValues(key, spec.grid[key], problems);
+    const axis = spec.grid[key];
+    if (Array.isArray(axis)) {
+      listAxes[key] = axis;
+      validateGridValues(key, axis, problems);
+    } else {
+      space[key] = axis as Distribution;
+      validateDistribution(key, axis as Distribution, problems);
+    }
   }
+  const samples = searchProblems(spec, Object.keys(space), problems);
   problems.throwIfAny();
   const cells: { key: string; idx: number; params: CellParams }[] = [];
   const seen = new Set<string>();
-  const total = keys.reduce((n, k) => n * spec.grid[k].length, 1);
+  const listKeys = Object.keys(listAxes);
+  const points = listKeys.reduce((n, k) => n * listAxes[k].length, 1);
+  const total = points * samples;
   if (total > 100_000) throw new SpecError(`grid has ${total} cells; the limit is 100000 per sweep`, 'grid');
-  for (let point = 0; point < total; point++) {
+  for (let point = 0; point < points; point++) {
     const values: Record<string, unknown> = {};
     let rest = point;
-    for (let k = keys.length - 1; k >= 0; k--) {
-      const list = spec.grid[keys[k]];
-      values[keys[k]] = list[rest % list.length];
+    for (let k = listKeys.length - 1; k >= 0; k--) {
+      const list = listAxes[listKeys[k]];
+      values[listKeys[k]] = list[rest % list.length];
       rest = Math.floor(rest / list.length);
     }
-    const params = problems.collect(() => resolveCell(spec, values, knownDatasets));
-    if (!params) continue;
-    const key = cellKey(params);
-    // Axis values are distinct (checked above), so a repeat is a collapsed axis, not a mistake.
-    if (seen.has(key)) continue;
-    seen.add(key);
-    cells.push({ key, idx: cells.length, params });
+    const draws =
+      Object.keys(space).length === 0
+        ? [{}]
+        : Array.from({ length: samples }, (_, index) =>
+            sampler.sample(space, [], { seed: spec.search!.seed, gridPoint: canonicalJson(values), index }),
+          );
+    for (const drawn of draws) {
+      const params = problems.collect(() => resolveCell(spec, { ...values, ...drawn }, knownDatasets));
+      if (!params) continue;
+      const key = cellKey(params);
+      // Axis values are distinct (checked above), so a repeat is a collapsed axis or a repeated draw.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      cells.push({ key, idx: cells.length, params });
+    }
   }
   problems.throwIfAny();
   return cells;
+}
+
+/** Checks `search` against the axes; returns the draws per grid point (1 without sampled axes). */
+function searchProblems(spec: ParsedSpec, sampledAxes: string[], problems: SpecProblems): number {
+  const search = spec.search;
+  if (sampledAxes.length === 0) {
+    if (search?.strategy === 'random')
+      problems.add(
+        'search.strategy',
+        'search.strategy random needs a sampled axis in grid, e.g. `learningRate: {loguniform: [0.0001, 0.01]}`',
+      );
+    else if (search?.budget !== undefined)
+      problems.add('search.budget', 'search.budget applies to strategy random only; remove it or sample an axis');
+    return 1;
+  }
+  if (search?.strategy !== 'random') {
+    problems.add(
+      `grid.${sampledAxes[0]}`,
+      `grid.${sampledAxes[0]} is a distribution; set \`search: {strategy: random, budget: N}\` to sample it, or give a list`,
+    );
+    return 0;
+  }
+  if (search.budget === undefined) {
+    problems.add('search.budget', 'search.budget: give the number of samples per grid point, e.g. `budget: 20`');
+    return 0;
+  }
+  return search.budget;
+}
+
+function validateDistribution(key: string, d: Distribution, problems: SpecProblems): void {
+  const at = `grid.${key}`;
+  for (const line of distributionShapeProblems(at, d)) problems.add(at, line);
+  const schema = key.startsWith('archOptions.') ? undefined : cellParamShape[key as CellParamKey];
+  const kind = Object.keys(d)[0];
+  representativeValues(d).forEach((v, i) => {
+    const where = `${at}.${kind}[${i}]`;
+    if (!schema) {
+      if (typeof v !== 'number' && typeof v !== 'boolean')
+        problems.add(where, `${where}: expected a number or boolean, received ${JSON.stringify(v)}`);
+      return;
+    }
+    const r = schema.safeParse(v);
+    if (!r.success)
+      problems.add(
+        where,
+        `${where}: ${formatIssue([], r.error.issues[0]).replace(/^\(spec\): /, '')}, got ${JSON.stringify(v)}`,
+      );
+  });
 }
 
 function validateGridValues(key: string, values: unknown[], problems: SpecProblems): void {

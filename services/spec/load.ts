@@ -8,6 +8,7 @@ import { sweepSpecSchema, type SweepSpec } from './schema';
 import { canonicalJson, expandGrid, sha256 } from './grid';
 import { formatIssue } from './issues';
 import { SpecProblems } from './problems';
+import { resolvePruner } from './pruner';
 
 /**
  * Reads and validates a sweep spec file (YAML or JSON). Throws one SpecError listing every problem, one line each;
@@ -79,8 +80,12 @@ export function validateSpec(raw: unknown, defaultName = 'sweep'): SweepSpec {
       }
     }
   }
+  const pruner = resolvePruner(spec, cells, problems);
   problems.throwIfAny();
-  const specHash = sha256(canonicalJson({ base: spec.base, grid: spec.grid, am: spec.am ?? null }));
+  // search and pruner decide which cells exist and how far they train; absent, the hash is what it always was.
+  const specHash = sha256(
+    canonicalJson({ base: spec.base, grid: spec.grid, am: spec.am ?? null, search: spec.search, pruner: spec.pruner }),
+  );
   const name = spec.name ?? defaultName;
   return {
     name,
@@ -90,5 +95,6 @@ export function validateSpec(raw: unknown, defaultName = 'sweep'): SweepSpec {
     sweepId: `${name}-${specHash.slice(0, 8)}`,
     cells,
     amArms,
+    pruner,
   };
 }

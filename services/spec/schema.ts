@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { distributionSchema } from './distributions';
+import type { ResolvedPruner } from './pruner';
 
 export const AM_OPTIMIZERS = ['ascent', 'momentum', 'adam'] as const;
 
@@ -44,6 +46,8 @@ export const cellParamShape = {
   archOptions: z.record(z.string(), z.union([z.number(), z.boolean()])),
   trainLimit: z.number().int().min(1),
   testLimit: z.number().int().min(1),
+  /** Share of the training split held out as a validation split (seeded, the same for every cell). */
+  validationFraction: z.number().min(0).max(0.5),
 };
 
 export type CellParamKey = keyof typeof cellParamShape;
@@ -108,6 +112,37 @@ export const amSchema = z
   })
   .strict();
 
+/** How cells are chosen: every grid point (grid), or `budget` samples of the sampled axes per grid point. */
+const searchSchema = z
+  .object({
+    strategy: z.enum(['grid', 'random']),
+    budget: z.number().int().min(1).max(100_000).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
+  })
+  .strict();
+
+export const PRUNER_METRICS = ['valAccuracy', 'valLoss', 'testAccuracy', 'testLoss'] as const;
+export type PrunerMetric = (typeof PRUNER_METRICS)[number];
+
+/** Early stopping: asynchronous successive halving over rungs at minEpochs·η^k epochs. */
+const prunerSchema = z
+  .object({
+    type: z.literal('asha'),
+    metric: z.enum(PRUNER_METRICS).default('valAccuracy'),
+    /** Default: max for an accuracy, min for a loss. */
+    mode: z.enum(['max', 'min']).optional(),
+    minEpochs: z.number().int().min(1).default(1),
+    reductionFactor: z.number().int().min(2).max(100).default(3),
+    /** The epochs of a cell that is never pruned; default (and must equal) the cells' `epochs`. */
+    maxEpochs: z.number().int().min(1).optional(),
+  })
+  .strict();
+
 const executionSchema = z
   .object({
     maxParallel: z.number().int().min(1).max(1000).default(2),
@@ -154,7 +189,15 @@ export const sweepSpecSchema = z
       .optional(),
     description: z.string().optional(),
     base: baseSchema.default({}),
-    grid: z.record(gridKey, z.array(z.unknown()).min(1, 'must list at least one value')),
+    grid: z.record(
+      gridKey,
+      z.union([z.array(z.unknown()).min(1, 'must list at least one value'), distributionSchema], {
+        error:
+          'must be a list of values or one of {uniform: [lo, hi]}, {loguniform: [lo, hi]}, {int: [lo, hi]}, {choice: [...]}',
+      }),
+    ),
+    search: searchSchema.optional(),
+    pruner: prunerSchema.optional(),
     am: amSchema.optional(),
     execution: executionSchema.default(executionSchema.parse({})),
   })
@@ -163,6 +206,8 @@ export const sweepSpecSchema = z
 export type SweepSpecInput = z.input<typeof sweepSpecSchema>;
 export type ParsedSpec = z.output<typeof sweepSpecSchema>;
 export type AmSpec = z.output<typeof amSchema>;
+export type SearchSpec = z.output<typeof searchSchema>;
+export type PrunerSpec = z.output<typeof prunerSchema>;
 
 /** Every AM field that can be a list (an arm axis). */
 export type AmArmField = Exclude<keyof AmSpec, 'backwardSlopes' | 'units'>;
@@ -186,6 +231,7 @@ export interface CellParams {
   archOptions: Record<string, number | boolean>;
   trainLimit?: number;
   testLimit?: number;
+  validationFraction?: number;
 }
 
 /** A validated sweep: its identity (name, id) and every cell, ready to be written. */
@@ -201,6 +247,8 @@ export interface SweepSpec {
   cells: { key: string; idx: number; params: CellParams }[];
   /** The AM arms run on every trained cell (empty without an `am` block). */
   amArms: AmArm[];
+  /** Early stopping, resolved (absent without a `pruner` block). */
+  pruner?: ResolvedPruner;
 }
 
 /**

@@ -18,7 +18,12 @@ import {
   type Pool,
   type SweepStatus,
   markCellEnded,
+  markCellPruned,
   markCellWaiting,
+  listRungResults,
+  recordRungResult,
+  setCellRung,
+  DONE_STATUSES,
   recordWorkerProblem,
 } from '../services/db';
 import {
@@ -34,6 +39,7 @@ import {
 } from '../services/cells';
 import type { AttemptIdentity, CellRef, SweepSummary, TrainCellResult } from '../workflows/types';
 import { NODE_PROBLEM } from '../workflows/ids';
+import { emptyAshaState, type AshaState } from '../workflows/asha';
 
 export interface ActivityDeps extends CellDeps {
   pool: Pool;
@@ -62,7 +68,7 @@ export function createActivities(deps: ActivityDeps) {
     async cellRefs(sweepId: string, cellKeys: string[]): Promise<CellRef[]> {
       const rows = await listCellsByKeys(pool, sweepId, cellKeys);
       return rows
-        .filter((r) => r.status !== 'succeeded')
+        .filter((r) => !DONE_STATUSES.includes(r.status))
         .map((r) => ({ cellId: r.id, cellKey: r.cell_key, idx: r.idx }));
     },
 
@@ -81,9 +87,36 @@ export function createActivities(deps: ActivityDeps) {
       return mapErrors(() => finalizeSweep(pool, sweepId));
     },
 
-    /** Trains a cell (resuming from its checkpoint); heartbeats every step. */
-    async trainCell(input: { cellId: number }): Promise<TrainCellResult> {
-      return mapErrors(() => runTrainCell(deps, input.cellId, hooks()));
+    /** Trains a cell (resuming from its checkpoint) to its last epoch or `untilEpoch`; heartbeats every step. */
+    async trainCell(input: { cellId: number; untilEpoch?: number }): Promise<TrainCellResult> {
+      return mapErrors(() => runTrainCell(deps, input.cellId, hooks(), input.untilEpoch));
+    },
+
+    /** The pruner's decisions so far, in order: a new run of the sweep starts from them. */
+    async loadAshaState(sweepId: string): Promise<AshaState> {
+      const state = emptyAshaState();
+      for (const r of await listRungResults(pool, sweepId))
+        (state.rungs[String(r.rung)] ??= []).push([r.cell_key, r.value ?? NaN]);
+      return state;
+    },
+
+    /** Records one decision of the pruner (the first one stands) and the rung on the cell. */
+    async recordRungDecision(input: {
+      sweepId: string;
+      cellId: number;
+      cellKey: string;
+      rung: number;
+      value: number | null;
+      pruned: boolean;
+    }): Promise<void> {
+      const { sweepId, cellId, cellKey, rung, value, pruned } = input;
+      await recordRungResult(pool, sweepId, { cell_id: cellId, cell_key: cellKey, rung, value, pruned });
+      await setCellRung(pool, cellId, rung);
+    },
+
+    /** The pruner stopped the cell at `rung`: terminal, rows and checkpoint kept. */
+    async recordCellPruned(input: { cellId: number; rung: number }): Promise<void> {
+      await markCellPruned(pool, input.cellId, input.rung);
     },
 
     /** AM for one (arm, backward slope) on a trained cell; heartbeats every ascent step. */

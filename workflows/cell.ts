@@ -3,16 +3,29 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
+  defineSignal,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
   sleep,
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NODE_PROBLEM } from './ids';
-import type { CellFinished, CellOutcome, CellWorkflowInput, TrainCellResult } from './types';
+import { NODE_PROBLEM, RUNG_DECISION, RUNG_REACHED } from './ids';
+import type {
+  CellFinished,
+  CellOutcome,
+  CellWorkflowInput,
+  PruneSettings,
+  RungDecision,
+  RungReached,
+  TrainCellResult,
+} from './types';
+
+export const rungDecisionSignal = defineSignal<[RungDecision]>(RUNG_DECISION);
 
 // NodeProblem is retried by the workflow (onAnyNode), not by the activity's retry policy.
 const NON_RETRYABLE = ['SpecError', 'UserError', 'NotFoundError', 'InjectedFault', NODE_PROBLEM];
@@ -59,7 +72,33 @@ export async function cellWorkflow(input: CellWorkflowInput): Promise<TrainCellR
 
   // A node that cannot run the cell (no dataset files, no database) fails fast; another node gets the next try.
   const anyNode = <T>(what: () => Promise<T>, budgetMs: number) => onAnyNode(what, input.cellId, budgetMs);
+  const decisions = new Map<number, boolean>();
+  setHandler(rungDecisionSignal, ({ rung, prune }) => void decisions.set(rung, prune));
   try {
+    // With a pruner: train rung by rung, and go on past each only when the sweep says so.
+    for (const rung of settings.pruning?.rungs ?? []) {
+      const atRung = await anyNode(
+        () => compute.trainCell({ cellId: input.cellId, untilEpoch: rung }),
+        settings.trainTimeoutMs,
+      );
+      if (atRung.alreadySucceeded) {
+        await notifySweep(input, 'succeeded');
+        return atRung;
+      }
+      const report: RungReached = {
+        cellId: input.cellId,
+        cellKey: input.cellKey,
+        rung,
+        value: metricOf(atRung, settings.pruning!),
+      };
+      await getExternalWorkflowHandle(input.parentWorkflowId).signal<[RungReached]>(RUNG_REACHED, report);
+      await condition(() => decisions.has(rung));
+      if (decisions.get(rung)) {
+        await db.recordCellPruned({ cellId: input.cellId, rung });
+        await notifySweep(input, 'pruned');
+        return atRung;
+      }
+    }
     const trained = await anyNode(() => compute.trainCell({ cellId: input.cellId }), settings.trainTimeoutMs);
     if (trained.alreadySucceeded) {
       // A duplicate run of a cell that succeeded: its rows are complete; just tell the sweep.
@@ -94,6 +133,16 @@ export async function cellWorkflow(input: CellWorkflowInput): Promise<TrainCellR
     await notifySweep(input, 'failed', message);
     throw ApplicationFailure.create({ message, type: 'CellFailed', nonRetryable: true });
   }
+}
+
+function metricOf(result: TrainCellResult, pruning: PruneSettings): number | null {
+  const value = {
+    valAccuracy: result.valAccuracy,
+    valLoss: result.valLoss,
+    testAccuracy: result.testAccuracy,
+    testLoss: result.testLoss,
+  }[pruning.metric];
+  return value ?? null;
 }
 
 /**

@@ -5,3 +5,7 @@ export const cellWorkflowId = (sweepId: string, cellKey: string): string => `cel
 
 /** Failure type of a problem of one worker node (missing dataset files, unreachable database), not of the cell. */
 export const NODE_PROBLEM = 'NodeProblem';
+
+/** A cell reached a pruner rung (cell → sweep), and the sweep's decision on it (sweep → cell). */
+export const RUNG_REACHED = 'rungReached';
+export const RUNG_DECISION = 'rungDecision';

@@ -19,13 +19,23 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cellWorkflow } from './cell';
-import { cellWorkflowId } from './ids';
-import type { CellFinished, SweepProgress, SweepState, SweepSummary, SweepWorkflowInput } from './types';
+import { ashaDecide } from './asha';
+import { cellWorkflowId, RUNG_DECISION, RUNG_REACHED } from './ids';
+import type {
+  CellFinished,
+  RungDecision,
+  RungReached,
+  SweepProgress,
+  SweepState,
+  SweepSummary,
+  SweepWorkflowInput,
+} from './types';
 
 // Messages: the CLI sends these by name.
 export const pauseSignal = defineSignal('pause');
 export const unpauseSignal = defineSignal('unpause');
 export const cellFinishedSignal = defineSignal<[CellFinished]>('cellFinished');
+export const rungReachedSignal = defineSignal<[RungReached]>(RUNG_REACHED);
 export const setMaxParallelUpdate = defineUpdate<number, [number]>('setMaxParallel');
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
@@ -78,7 +88,18 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
     if (outcome === 'cancelled' && tries < MAX_REQUEUES) {
       state.requeued[cellKey] = tries + 1;
       (state.requeue ??= []).push(cellKey);
-    } else state.finished[outcome]++;
+    } else state.finished[outcome] = (state.finished[outcome] ?? 0) + 1;
+  });
+  // The pruner: decided here, kept in this workflow's state (and in Postgres for a later run), never by a cell.
+  setHandler(rungReachedSignal, async (report) => {
+    await condition(() => state.asha !== undefined);
+    const pruning = state.cell.pruning!;
+    const decision = ashaDecide(state.asha!, pruning, { ...report, value: report.value ?? NaN });
+    const prune = decision === 'prune';
+    await db.recordRungDecision({ sweepId: state.sweepId, ...report, pruned: prune });
+    await getExternalWorkflowHandle(cellWorkflowId(state.sweepId, report.cellKey))
+      .signal<[RungDecision]>(RUNG_DECISION, { rung: report.rung, prune })
+      .catch(() => undefined); // the cell was cancelled meanwhile: a later run asks again and gets the same answer
   });
   setHandler(
     setMaxParallelUpdate,
@@ -114,6 +135,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
   };
 
   try {
+    // A new run (a resume) picks up the decisions earlier runs took; continue-as-new carries them in the state.
+    if (state.cell.pruning && !state.asha) state.asha = await db.loadAshaState(state.sweepId);
     await syncStatus();
     for (;;) {
       if (state.requeue?.length) {
@@ -218,9 +241,10 @@ async function startCell(state: SweepState, running: Set<string>, cell: SweepSta
       throw err;
     }
     // Either its last run succeeded (after this page was read), or one is still open and will signal us.
-    if ((await db.cellStatus(cell.cellId)) === 'succeeded') {
+    const status = await db.cellStatus(cell.cellId);
+    if (status === 'succeeded' || status === 'pruned') {
       running.delete(cell.cellKey);
-      state.finished.succeeded++;
+      state.finished[status] = (state.finished[status] ?? 0) + 1;
     }
   }
 }

@@ -1,3 +1,5 @@
+import type { AshaState } from './asha';
+
 /** Inputs and results that cross workflow boundaries: ids and small summaries only, never metrics or tensors. */
 
 export interface RetrySettings {
@@ -20,6 +22,17 @@ export interface CellRunSettings {
    * those run the sweep's only arm.
    */
   amProtocols?: string[];
+  /** Early stopping (absent: every cell trains to its last epoch). */
+  pruning?: PruneSettings;
+}
+
+/** What a cell needs to report to the sweep's pruner, and the rule's settings (from the spec's `pruner`). */
+export interface PruneSettings {
+  metric: 'valAccuracy' | 'valLoss' | 'testAccuracy' | 'testLoss';
+  mode: 'max' | 'min';
+  reductionFactor: number;
+  /** Epochs at which a cell reports and waits for the sweep's decision. */
+  rungs: number[];
 }
 
 export interface SweepWorkflowInput {
@@ -38,12 +51,14 @@ export interface SweepState extends SweepWorkflowInput {
   /** Cells fetched but not started yet. */
   queued: CellRef[];
   exhausted: boolean;
-  finished: { succeeded: number; failed: number; cancelled: number };
+  finished: { succeeded: number; failed: number; cancelled: number; pruned?: number };
   runs: number;
   /** Cells that came back cancelled by an earlier run, to start again (absent in older runs' states). */
   requeue?: string[];
   /** How often each cell was requeued in this sweep run. */
   requeued?: Record<string, number>;
+  /** The pruner's results per rung, in arrival order: which cells were pruned follows from them alone. */
+  asha?: AshaState;
 }
 
 export interface CellRef {
@@ -58,7 +73,7 @@ export interface CellWorkflowInput extends CellRef {
   settings: CellRunSettings;
 }
 
-export type CellOutcome = 'succeeded' | 'failed' | 'cancelled';
+export type CellOutcome = 'succeeded' | 'failed' | 'cancelled' | 'pruned';
 
 export interface CellFinished {
   cellKey: string;
@@ -82,6 +97,7 @@ export interface SweepSummary {
   sweepId: string;
   status: 'succeeded' | 'failed' | 'cancelled';
   succeeded: number;
+  pruned?: number;
   failed: number;
   cancelled: number;
   total: number;
@@ -92,6 +108,8 @@ export interface TrainCellResult {
   epochs: number;
   testAccuracy: number | null;
   testLoss: number | null;
+  valAccuracy?: number | null;
+  valLoss?: number | null;
   /** True when the cell had finished training before (a retry or resume found the final checkpoint). */
   alreadyTrained: boolean;
   /** True when the cell had succeeded before (a duplicate run): nothing more to do or record. */
@@ -102,4 +120,19 @@ export interface TrainCellResult {
 export interface AttemptIdentity {
   worker: string;
   previousWorker?: string;
+}
+
+/** A cell at a rung, to the sweep (signal RUNG_REACHED). */
+export interface RungReached {
+  cellId: number;
+  cellKey: string;
+  rung: number;
+  /** The pruning metric at the rung (NaN-free: null when it was not measured). */
+  value: number | null;
+}
+
+/** The sweep's answer, to the cell (signal RUNG_DECISION). */
+export interface RungDecision {
+  rung: number;
+  prune: boolean;
 }

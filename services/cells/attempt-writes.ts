@@ -31,6 +31,8 @@ export async function writeEpoch(
     train_accuracy: m.trainAccuracy,
     test_loss: m.testLoss,
     test_accuracy: m.testAccuracy,
+    val_loss: m.valLoss ?? null,
+    val_accuracy: m.valAccuracy ?? null,
     images_per_sec: m.imagesPerSec,
     learning_rate: m.learningRate,
     worker: workerId,

@@ -9,7 +9,7 @@ export async function finalizeSweep(q: Queryable, sweepId: string): Promise<Swee
   let error: string | undefined;
   if (unfinished > 0) {
     const first = await q.query<{ cell_key: string; error: string | null }>(
-      `SELECT cell_key, error FROM cells WHERE sweep_id = $1 AND status <> 'succeeded' ORDER BY idx LIMIT 1`,
+      `SELECT cell_key, error FROM cells WHERE sweep_id = $1 AND status NOT IN ('succeeded', 'pruned') ORDER BY idx LIMIT 1`,
       [sweepId],
     );
     const example = first.rows[0];
@@ -21,6 +21,7 @@ export async function finalizeSweep(q: Queryable, sweepId: string): Promise<Swee
     sweepId,
     status,
     succeeded: counts.succeeded,
+    pruned: counts.pruned,
     failed: counts.failed,
     cancelled: counts.cancelled,
     total: sweep.total_cells,

@@ -3,12 +3,13 @@ import { NotFoundError } from '../errors';
 import {
   getCell,
   getSweepOrThrow,
-  lastEpochMetric,
+  epochMetricAt,
   loadCheckpoint,
   markCellStarted,
   setCellEpochsDone,
   setWorkerCell,
   type CheckpointRow,
+  type EpochMetricRow,
   type Pool,
 } from '../db';
 import type { Logger } from '../log';
@@ -53,7 +54,12 @@ export interface TrainProgress {
  * and, on the sweep's `execution.checkpointEvery` cadence and after the last epoch, its checkpoint. On cancellation it stores a step-exact checkpoint so any node can go on.
  * A cell whose final checkpoint exists is not trained again.
  */
-export async function runTrainCell(deps: CellDeps, cellId: number, hooks: RunnerHooks): Promise<TrainCellResult> {
+export async function runTrainCell(
+  deps: CellDeps,
+  cellId: number,
+  hooks: RunnerHooks,
+  untilEpoch?: number,
+): Promise<TrainCellResult> {
   const { pool, workerId, backend } = deps;
   const cell = await getCell(pool, cellId);
   if (!cell) throw new NotFoundError(`cell ${cellId} does not exist`);
@@ -67,16 +73,13 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
       alreadySucceeded: true,
     };
   }
+  const target = Math.min(untilEpoch ?? params.epochs, params.epochs);
   const checkpoint = await loadCheckpoint(pool, cellId);
-  if (checkpoint && checkpoint.epoch >= params.epochs) {
-    const last = await lastEpochMetric(pool, cellId);
-    await setCellEpochsDone(pool, cellId, params.epochs);
-    return {
-      epochs: params.epochs,
-      testAccuracy: last?.test_accuracy ?? null,
-      testLoss: last?.test_loss ?? null,
-      alreadyTrained: true,
-    };
+  if (checkpoint && checkpoint.epoch >= target) {
+    // Trained that far before (a retry, a resume, or a cell continued past a rung): report what it reached.
+    const reached = await epochMetricAt(pool, cellId, target);
+    if (target === params.epochs) await setCellEpochsDone(pool, cellId, params.epochs);
+    return { epochs: target, ...storedMetrics(reached), alreadyTrained: true };
   }
   const attempt = await markCellStarted(pool, cellId, workerId, backend);
   if (attempt === 0) {
@@ -97,7 +100,7 @@ export async function runTrainCell(deps: CellDeps, cellId: number, hooks: Runner
   try {
     maybeInjectFault('train', cell.cell_key, params);
     const every = await checkpointEveryMs(pool, cell.sweep_id);
-    return await train(deps, { cellId, attempt }, params, checkpoint, hooks, every);
+    return await train(deps, { cellId, attempt }, params, checkpoint, hooks, every, target);
   } finally {
     const cleared = setWorkerCell(pool, workerId, null).catch(() => undefined);
     // A stopping attempt does not wait on a database it may not reach.
@@ -112,6 +115,7 @@ async function train(
   checkpoint: CheckpointRow | undefined,
   hooks: RunnerHooks,
   everyMs: number,
+  target: number,
 ): Promise<TrainCellResult> {
   // Checkpoints on a time cadence (and after the last epoch, and at shutdown): many small epochs never write a
   // checkpoint each, and a long epoch still gets one every `everyMs` (0: after every epoch).
@@ -133,6 +137,8 @@ async function train(
       schedule: params.schedule,
       augment: params.augment,
       seed: params.seed,
+      validationFraction: params.validationFraction,
+      stopAfter: target,
       signal: hooks.signal,
       resumeFrom: checkpoint?.data,
       onStep: async (s, ctx) => {
@@ -146,7 +152,8 @@ async function train(
         }
       },
       onEpoch: async (m, ctx) => {
-        const final = m.epoch >= params.epochs;
+        // A rung is a final epoch too: a pruned cell keeps the checkpoint it stopped at.
+        const final = m.epoch >= target;
         const data = final || due() ? await ctx.checkpoint() : undefined;
         await unlessAborted(writeEpoch(deps, ref, m, data), hooks.signal, `writing epoch ${m.epoch}`, deps);
         if (data) lastSaved = performance.now();
@@ -163,12 +170,25 @@ async function train(
     model.dispose();
     lease.release();
   }
-  const final = last ?? { testAccuracy: null, testLoss: null };
+  const final: Partial<EpochMetrics> = last ?? {};
   return {
-    epochs: params.epochs,
+    epochs: target,
     testAccuracy: final.testAccuracy ?? null,
     testLoss: final.testLoss ?? null,
+    valAccuracy: final.valAccuracy ?? null,
+    valLoss: final.valLoss ?? null,
     alreadyTrained: false,
+  };
+}
+
+function storedMetrics(
+  row: EpochMetricRow | undefined,
+): Pick<TrainCellResult, 'testAccuracy' | 'testLoss' | 'valAccuracy' | 'valLoss'> {
+  return {
+    testAccuracy: row?.test_accuracy ?? null,
+    testLoss: row?.test_loss ?? null,
+    valAccuracy: row?.val_accuracy ?? null,
+    valLoss: row?.val_loss ?? null,
   };
 }
 

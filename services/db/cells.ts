@@ -1,6 +1,8 @@
 import type { Queryable } from './pool';
 
-export type CellStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type CellStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
+/** Statuses of a cell that is done: resume and the sweep's window never run it again. */
+export const DONE_STATUSES: readonly CellStatus[] = ['succeeded', 'pruned'];
 /** What a running cell is doing. */
 export type CellPhase = 'training' | 'am' | 'waiting' | null;
 
@@ -26,6 +28,8 @@ export interface CellRow {
   test_accuracy: number | null;
   test_loss: number | null;
   error: string | null;
+  /** The last rung the cell reported to the pruner (a pruned cell: where it stopped). */
+  rung: number | null;
   created_at: Date;
   updated_at: Date;
   started_at: Date | null;
@@ -86,7 +90,7 @@ export async function listCellsByKeys(
   return r.rows;
 }
 
-/** A page of cells that still need work (anything not succeeded), in grid order after `afterIdx`. */
+/** A page of cells that still need work (anything not succeeded or pruned), in grid order after `afterIdx`. */
 export async function listCellsToRun(
   q: Queryable,
   sweepId: string,
@@ -94,7 +98,7 @@ export async function listCellsToRun(
   limit: number,
 ): Promise<Pick<CellRow, 'id' | 'cell_key' | 'idx'>[]> {
   const r = await q.query<Pick<CellRow, 'id' | 'cell_key' | 'idx'>>(
-    `SELECT id, cell_key, idx FROM cells WHERE sweep_id = $1 AND idx > $2 AND status <> 'succeeded' ORDER BY idx LIMIT $3`,
+    `SELECT id, cell_key, idx FROM cells WHERE sweep_id = $1 AND idx > $2 AND status NOT IN ('succeeded', 'pruned') ORDER BY idx LIMIT $3`,
     [sweepId, afterIdx, limit],
   );
   return r.rows;
@@ -126,7 +130,7 @@ export async function cellAttempts(q: Queryable, id: number): Promise<number> {
 export async function setCellPhase(q: Queryable, id: number, phase: CellPhase, worker?: string): Promise<void> {
   await q.query(
     `UPDATE cells SET phase = $2, worker = coalesce($3, worker), status = 'running', updated_at = now()
-     WHERE id = $1 AND status <> 'succeeded'`,
+     WHERE id = $1 AND status NOT IN ('succeeded', 'pruned')`,
     [id, phase, worker ?? null],
   );
 }
@@ -150,7 +154,7 @@ export async function setCellEpochsDone(
 export async function markCellWaiting(q: Queryable, id: number, problem: string): Promise<void> {
   await q.query(
     `UPDATE cells SET status = 'running', phase = 'waiting', error = $2, updated_at = now()
-     WHERE id = $1 AND status <> 'succeeded'`,
+     WHERE id = $1 AND status NOT IN ('succeeded', 'pruned')`,
     [id, problem],
   );
 }
@@ -178,7 +182,7 @@ export async function markCellEnded(
 ): Promise<void> {
   await q.query(
     `UPDATE cells SET status = $2, phase = NULL, error = $3, finished_at = now(), updated_at = now()
-     WHERE id = $1 AND status <> 'succeeded'`,
+     WHERE id = $1 AND status NOT IN ('succeeded', 'pruned')`,
     [id, status, error],
   );
 }
@@ -186,11 +190,25 @@ export async function markCellEnded(
 export type StatusCounts = Record<CellStatus, number>;
 
 export async function cellStatusCounts(q: Queryable, sweepId: string): Promise<StatusCounts> {
-  const counts: StatusCounts = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const counts: StatusCounts = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, pruned: 0 };
   const r = await q.query<{ status: CellStatus; n: number }>(
     'SELECT status, count(*)::int AS n FROM cells WHERE sweep_id = $1 GROUP BY status',
     [sweepId],
   );
   for (const row of r.rows) counts[row.status] = row.n;
   return counts;
+}
+
+/** A cell the pruner stopped at `rung`: terminal, its rows and checkpoint kept (never overwrites a success). */
+export async function markCellPruned(q: Queryable, id: number, rung: number): Promise<void> {
+  await q.query(
+    `UPDATE cells SET status = 'pruned', phase = NULL, rung = $2, error = NULL, finished_at = now(), updated_at = now()
+     WHERE id = $1 AND status <> 'succeeded'`,
+    [id, rung],
+  );
+}
+
+/** The rung a cell reached and continued from. */
+export async function setCellRung(q: Queryable, id: number, rung: number): Promise<void> {
+  await q.query('UPDATE cells SET rung = $2, updated_at = now() WHERE id = $1', [id, rung]);
 }

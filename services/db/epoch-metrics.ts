@@ -8,6 +8,9 @@ export interface EpochMetricRow {
   train_accuracy: number;
   test_loss: number;
   test_accuracy: number;
+  /** On the validation split (null without one). */
+  val_loss?: number | null;
+  val_accuracy?: number | null;
   images_per_sec: number;
   learning_rate: number;
   worker: string | null;
@@ -21,11 +24,12 @@ export interface EpochMetricRow {
  */
 export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow, attempt?: number): Promise<boolean> {
   const r = await q.query(
-    `INSERT INTO epoch_metrics (cell_id, epoch, train_loss, train_accuracy, test_loss, test_accuracy, images_per_sec, learning_rate, worker, backend)
-     SELECT $1::bigint, $2::int, $3::float8, $4::float8, $5::float8, $6::float8, $7::float8, $8::float8, $9::text, $10::text
+    `INSERT INTO epoch_metrics (cell_id, epoch, train_loss, train_accuracy, test_loss, test_accuracy, images_per_sec, learning_rate, worker, backend, val_loss, val_accuracy)
+     SELECT $1::bigint, $2::int, $3::float8, $4::float8, $5::float8, $6::float8, $7::float8, $8::float8, $9::text, $10::text, $12::float8, $13::float8
      WHERE ${currentAttemptSql('$1', '$11')}
      ON CONFLICT (cell_id, epoch) DO UPDATE SET train_loss = excluded.train_loss, train_accuracy = excluded.train_accuracy,
        test_loss = excluded.test_loss, test_accuracy = excluded.test_accuracy, images_per_sec = excluded.images_per_sec,
+       val_loss = excluded.val_loss, val_accuracy = excluded.val_accuracy,
        learning_rate = excluded.learning_rate, worker = excluded.worker, backend = excluded.backend, recorded_at = now()`,
     [
       m.cell_id,
@@ -39,6 +43,8 @@ export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow, attempt
       m.worker,
       m.backend,
       attempt ?? null,
+      nan(m.val_loss ?? NaN),
+      nan(m.val_accuracy ?? NaN),
     ],
   );
   return r.rowCount === 1;
@@ -50,6 +56,15 @@ export async function lastEpochMetric(q: Queryable, cellId: number): Promise<Epo
     'SELECT * FROM epoch_metrics WHERE cell_id = $1 ORDER BY epoch DESC LIMIT 1',
     [cellId],
   );
+  return r.rows[0];
+}
+
+/** A cell's metrics at one epoch (a rung), or undefined when that epoch was not recorded. */
+export async function epochMetricAt(q: Queryable, cellId: number, epoch: number): Promise<EpochMetricRow | undefined> {
+  const r = await q.query<EpochMetricRow>('SELECT * FROM epoch_metrics WHERE cell_id = $1 AND epoch = $2', [
+    cellId,
+    epoch,
+  ]);
   return r.rows[0];
 }
 

@@ -6,5 +6,6 @@ export * from './cells';
 export * from './epoch-metrics';
 export * from './am-results';
 export * from './checkpoints';
+export * from './rung-results';
 export * from './workers';
 export * from './gc';

@@ -171,6 +171,34 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'what a worker lacks',
     sql: `ALTER TABLE workers ADD COLUMN problem text, ADD COLUMN problem_at timestamptz;`,
   },
+  {
+    version: 6,
+    name: 'early stopping: pruned cells, rung results, validation metrics',
+    sql: `
+      ALTER TABLE cells
+        DROP CONSTRAINT cells_status_check,
+        ADD CONSTRAINT cells_status_check
+          CHECK (status IN ('pending','running','succeeded','failed','cancelled','pruned')),
+        ADD COLUMN rung integer;
+
+      ALTER TABLE epoch_metrics ADD COLUMN val_loss double precision, ADD COLUMN val_accuracy double precision;
+
+      -- One row per (cell, rung) the sweep workflow decided, in the order it decided (seq): a new run of the
+      -- sweep starts from these, so a resume never changes which cells were pruned.
+      CREATE TABLE rung_results (
+        seq         bigserial UNIQUE,
+        sweep_id    text NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+        cell_id     bigint NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
+        cell_key    text NOT NULL,
+        rung        integer NOT NULL,
+        value       double precision,
+        pruned      boolean NOT NULL,
+        decided_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (cell_id, rung)
+      );
+      CREATE INDEX rung_results_sweep_idx ON rung_results (sweep_id, seq);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

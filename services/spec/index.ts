@@ -4,5 +4,5 @@ export { expandGrid, cellKey, canonicalJson } from './grid';
 export { parseDuration } from './duration';
 export { expandAmArms, findAmArm, protocolKey, shortArmLabels, DEFAULT_AM_LEARNING_RATE } from './am-arms';
 export { randomSampler, type Sampler, type SampledSpace, type FinishedCell } from './sampler';
-export type { ResolvedPruner } from './pruner';
+export { storedPruner, type ResolvedPruner } from './pruner';
 export type { SweepSpec, ParsedSpec, CellParams, AmSpec, AmArm, AmProtocol, ExecutionSpec } from './schema';

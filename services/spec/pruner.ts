@@ -1,5 +1,5 @@
 import { ashaRungs } from '../../workflows/asha';
-import type { CellParams, ParsedSpec, PrunerMetric } from './schema';
+import { CELL_DEFAULTS, type CellParams, type ParsedSpec, type PrunerMetric } from './schema';
 import type { SpecProblems } from './problems';
 
 /** The pruner of a validated spec, every default resolved. */
@@ -54,14 +54,33 @@ export function resolvePruner(
     );
   }
   if (problems.count > before) return undefined;
-  const mode = p.mode ?? (p.metric.endsWith('Loss') ? 'min' : 'max');
+  return settle(p, maxEpochs);
+}
+
+/**
+ * The pruner of a spec that was validated (stored with its sweep): every cell trains the same epochs, given by
+ * maxEpochs, base.epochs, the single grid value or the default.
+ */
+export function storedPruner(spec: ParsedSpec): ResolvedPruner | undefined {
+  const p = spec.pruner;
+  if (!p) return undefined;
+  const gridEpochs = spec.grid.epochs;
+  const maxEpochs =
+    p.maxEpochs ??
+    spec.base.epochs ??
+    (Array.isArray(gridEpochs) ? (gridEpochs[0] as number) : undefined) ??
+    CELL_DEFAULTS.epochs;
+  return settle(p, maxEpochs);
+}
+
+function settle(p: NonNullable<ParsedSpec['pruner']>, maxEpochs: number): ResolvedPruner {
   return {
     type: 'asha',
     metric: p.metric,
-    mode,
+    mode: p.mode ?? (p.metric.endsWith('Loss') ? 'min' : 'max'),
     minEpochs: p.minEpochs,
     reductionFactor: p.reductionFactor,
     maxEpochs,
-    rungs,
+    rungs: ashaRungs(p.minEpochs, p.reductionFactor, maxEpochs),
   };
 }

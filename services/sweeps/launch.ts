@@ -9,7 +9,7 @@ import {
   withTransaction,
   type SweepRow,
 } from '../db';
-import { expandAmArms, type ParsedSpec, type SweepSpec } from '../spec';
+import { expandAmArms, storedPruner, type ParsedSpec, type SweepSpec } from '../spec';
 import { sweepWorkflowId } from '../../workflows/ids';
 import type { SweepWorkflowInput } from '../../workflows/types';
 import type { SweepContext } from './context';
@@ -31,6 +31,7 @@ export function sweepWorkflowInput(
   maxParallel = spec.execution.maxParallel,
 ): SweepWorkflowInput {
   const ex = spec.execution;
+  const pruner = storedPruner(spec);
   return {
     sweepId,
     maxParallel,
@@ -47,6 +48,14 @@ export function sweepWorkflowInput(
       heartbeatTimeoutMs: ex.timeouts.heartbeat,
       amSlopes: spec.am?.backwardSlopes ?? [],
       amProtocols: spec.am ? expandAmArms(spec.am).map((arm) => arm.key) : [],
+      ...(pruner && {
+        pruning: {
+          metric: pruner.metric,
+          mode: pruner.mode,
+          reductionFactor: pruner.reductionFactor,
+          rungs: pruner.rungs,
+        },
+      }),
     },
   };
 }
@@ -134,7 +143,7 @@ export async function resumeSweep(
 ): Promise<ResumeResult> {
   const sweep = await getSweepOrThrow(ctx.pool, sweepId);
   const todo = await ctx.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM cells WHERE sweep_id = $1 AND status <> 'succeeded'`,
+    `SELECT count(*)::int AS n FROM cells WHERE sweep_id = $1 AND status NOT IN ('succeeded', 'pruned')`,
     [sweepId],
   );
   const cellsToRun = todo.rows[0].n;
@@ -143,7 +152,7 @@ export async function resumeSweep(
   }
   if (cellsToRun === 0) {
     if (sweep.status !== 'succeeded') await setSweepStatus(ctx.pool, sweepId, 'succeeded');
-    return { sweepId, cellsToRun, started: false, reason: 'every cell has succeeded' };
+    return { sweepId, cellsToRun, started: false, reason: 'every cell has succeeded or was pruned' };
   }
   // Cells of an earlier run may still be open (cancelling, or orphaned by a terminated sweep): let them close
   // first, so the new run can start every cell that has not succeeded.

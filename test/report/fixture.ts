@@ -57,6 +57,7 @@ export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
             sweep_id: sweep.id,
             cell_key: `key${String(idx).padStart(13, '0')}`,
             idx,
+            rung: null,
             params: { dataset, arch, backwardSlope: backward_slope, seed, note: 'a,"b"\nc' },
             dataset,
             arch,
@@ -129,7 +130,7 @@ export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
   const amSelection = selectAmCells(withAm, withAm.length, opts.maxAmCells);
   for (const key of [...images.keys()])
     if (!amSelection.cellIds.includes(Number(key.split('|')[0]))) images.delete(key);
-  const counts = { pending: 0, running: 0, succeeded: 15, failed: 1, cancelled: 0 };
+  const counts = { pending: 0, running: 0, succeeded: 15, failed: 1, cancelled: 0, pruned: 0 };
   return {
     sweep,
     counts,

@@ -39,6 +39,13 @@ export interface TrainOptions {
   onCancel?: (ctx: { checkpoint: () => Promise<Buffer> }) => void | Promise<void>;
   /** Continue from a checkpoint made by this trainer (epochs already done are skipped). */
   resumeFrom?: Buffer;
+  /**
+   * Share of the training examples held out as a validation split (the same examples for every seed, so every
+   * cell of a sweep is judged on one split); 0 or absent: train on all of them, no validation metrics.
+   */
+  validationFraction?: number;
+  /** Return after this many epochs (a pruner's rung) though schedules span `epochs`; default `epochs`. */
+  stopAfter?: number;
 }
 
 export interface StepInfo {
@@ -55,6 +62,9 @@ export interface EpochMetrics {
   trainAccuracy: number;
   testLoss: number;
   testAccuracy: number;
+  /** On the validation split; present when `validationFraction` > 0. */
+  valLoss?: number;
+  valAccuracy?: number;
   imagesPerSec: number;
   learningRate: number;
 }
@@ -76,7 +86,7 @@ export async function trainModel(model: tf.LayersModel, dataset: Dataset, opts: 
   try {
     if (opts.resumeFrom) await trainer.restore(opts.resumeFrom);
     const epochs: EpochMetrics[] = [];
-    while (trainer.epoch < opts.epochs) {
+    while (trainer.epoch < Math.min(opts.epochs, opts.stopAfter ?? opts.epochs)) {
       let metrics: EpochMetrics;
       try {
         metrics = await trainer.runEpoch();
@@ -135,6 +145,9 @@ class Trainer {
   private readonly trainY: Int32Array;
   private readonly testX: Float32Array;
   private readonly testY: Int32Array;
+  /** Indices into the training arrays that are trained on (absent: all of them). */
+  private readonly trainIndex?: Int32Array;
+  private readonly validation?: { x: Float32Array; y: Int32Array };
   private readonly stepsPerEpoch: number;
   private readonly vars: tf.Variable[];
 
@@ -152,7 +165,12 @@ class Trainer {
     this.trainY = host?.train.y ?? Int32Array.from(dataset.train.y.dataSync());
     this.testX = host?.test.x ?? (dataset.test.x.dataSync() as Float32Array);
     this.testY = host?.test.y ?? Int32Array.from(dataset.test.y.dataSync());
-    this.stepsPerEpoch = Math.ceil(this.trainY.length / opts.batchSize);
+    if (opts.validationFraction && opts.validationFraction > 0) {
+      const split = holdOut(this.trainX, this.trainY, opts.validationFraction);
+      this.trainIndex = split.trainIndex;
+      this.validation = split.validation;
+    }
+    this.stepsPerEpoch = Math.ceil(this.trainCount / opts.batchSize);
     // A fixed variable order keeps optimizer slots aligned with variables across checkpoint and restore.
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
@@ -161,10 +179,11 @@ class Trainer {
     const { batchSize, signal } = this.opts;
     const [h, w, c] = this.dataset.inputShape;
     const size = h * w * c;
-    const n = this.trainY.length;
+    const n = this.trainCount;
     const totalSteps = this.stepsPerEpoch * this.opts.epochs;
     const epoch = this.epoch + 1;
     const perm = new Rng(deriveSeed(this.opts.seed, `shuffle/${epoch}`)).permutation(n);
+    if (this.trainIndex) for (let i = 0; i < n; i++) perm[i] = this.trainIndex[perm[i]];
     const bufX = new Float32Array(batchSize * size);
     const bufY = new Int32Array(batchSize);
     const p = this.partial;
@@ -204,6 +223,7 @@ class Trainer {
     }
     const seconds = p.seconds + (performance.now() - t0) / 1000;
     const test = this.evaluate();
+    const val = this.validation && this.evaluateOn(this.validation.x, this.validation.y);
     this.epoch = epoch;
     this.partial = emptyPartial();
     return {
@@ -212,6 +232,7 @@ class Trainer {
       trainAccuracy: p.correct / n,
       testLoss: test.loss,
       testAccuracy: test.accuracy,
+      ...(val ? { valLoss: val.loss, valAccuracy: val.accuracy } : {}),
       imagesPerSec: n / seconds,
       learningRate: p.learningRate,
     };
@@ -242,9 +263,19 @@ class Trainer {
 
   /** Mean loss and accuracy on the test split, in inference mode. */
   evaluate(): { loss: number; accuracy: number } {
+    return this.evaluateOn(this.testX, this.testY);
+  }
+
+  /** Examples trained on per epoch (the training split less the validation split). */
+  private get trainCount(): number {
+    return this.trainIndex?.length ?? this.trainY.length;
+  }
+
+  /** Mean loss and accuracy on examples `x`, `y`, in inference mode. */
+  private evaluateOn(testX: Float32Array, testY: Int32Array): { loss: number; accuracy: number } {
     const [h, w, c] = this.dataset.inputShape;
     const size = h * w * c;
-    const n = this.testY.length;
+    const n = testY.length;
     if (n === 0) return { loss: NaN, accuracy: NaN };
     const bs = this.opts.evalBatchSize ?? 256;
     let lossSum = 0;
@@ -252,8 +283,8 @@ class Trainer {
     for (let start = 0; start < n; start += bs) {
       const end = Math.min(n, start + bs);
       const [l, hits] = tf.tidy(() => {
-        const x = tf.tensor4d(this.testX.subarray(start * size, end * size), [end - start, h, w, c]);
-        const y = tf.tensor1d(this.testY.subarray(start, end), 'int32');
+        const x = tf.tensor4d(testX.subarray(start * size, end * size), [end - start, h, w, c]);
+        const y = tf.tensor1d(testY.subarray(start, end), 'int32');
         const logits = this.model.apply(x, { training: false }) as Tensor;
         const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, this.dataset.classes), logits);
         const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), y), 'int32'));
@@ -298,4 +329,31 @@ class Trainer {
   dispose(): void {
     this.optimizer.dispose();
   }
+}
+
+/** Seed of the validation split: fixed, so every cell of every sweep holds out the same examples of a dataset. */
+const VALIDATION_SPLIT_SEED = 0x5eed_0001;
+
+/**
+ * Splits the training examples: a seeded `fraction` (at least one) is copied out as the validation split, and
+ * the indices of the rest are what is trained on.
+ */
+function holdOut(
+  x: Float32Array,
+  y: Int32Array,
+  fraction: number,
+): { trainIndex: Int32Array; validation: { x: Float32Array; y: Int32Array } } {
+  const n = y.length;
+  const size = x.length / n;
+  const count = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+  const perm = new Rng(VALIDATION_SPLIT_SEED).permutation(n);
+  const held = perm.slice(0, count).sort();
+  const trainIndex = perm.slice(count).sort();
+  const vx = new Float32Array(count * size);
+  const vy = new Int32Array(count);
+  held.forEach((i, k) => {
+    vx.set(x.subarray(i * size, (i + 1) * size), k * size);
+    vy[k] = y[i];
+  });
+  return { trainIndex, validation: { x: vx, y: vy } };
 }

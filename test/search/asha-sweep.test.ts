@@ -1,0 +1,133 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useServices, eventually } from '../helpers/services';
+import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
+import { launchSweep, resumeSweep } from '../../services/sweeps';
+import { validateSpec } from '../../services/spec';
+import { ashaDecisions, type AshaState } from '../../workflows/asha';
+
+interface Decision {
+  seq: string;
+  cell_key: string;
+  rung: number;
+  value: number | null;
+  pruned: boolean;
+}
+
+describe('ASHA in the sweep workflow, with a worker killed mid-rung', () => {
+  const fx = useServices();
+
+  test('decisions taken before the kill stand, every decision follows the rule, pruned cells keep their rows', async () => {
+    const s = fx.s;
+    const raw = tinySpec('asha', {
+      base: {
+        dataset: 'synthetic',
+        arch: 'small-cnn',
+        backwardSlope: 0.3,
+        epochs: 4,
+        batchSize: 32,
+        trainLimit: 256,
+        testLimit: 64,
+        validationFraction: 0.25,
+      },
+      grid: { learningRate: { loguniform: [0.0003, 0.1] } },
+      search: { strategy: 'random', budget: 6, seed: 3 },
+      pruner: { type: 'asha', metric: 'valAccuracy', minEpochs: 1, reductionFactor: 2 },
+      am: undefined,
+      execution: {
+        maxParallel: 2,
+        taskQueue: 'tq-asha',
+        retries: { maximumAttempts: 5, initialInterval: '1s' },
+        timeouts: { heartbeat: '3s' },
+        checkpointEvery: 0,
+      },
+    });
+    // Slow steps (6 per epoch) so the kill lands while cells train between rungs.
+    const slow = { PROXYSWEEP_TEST_STEP_DELAY_MS: '120' };
+    const first = workers(s, 2, 'tq-asha', slow);
+    fx.workers.push(first);
+    const { ctx, sweepId, spec } = await launch(s, raw);
+    fx.contexts.push(ctx);
+    assert.equal(spec.cells.length, 6);
+    assert.deepEqual(spec.pruner?.rungs, [1, 2]);
+
+    const decisions = async () =>
+      (
+        await s.pool.query<Decision>(
+          'SELECT seq::text, cell_key, rung, value, pruned FROM rung_results WHERE sweep_id = $1 ORDER BY seq',
+          [sweepId],
+        )
+      ).rows;
+    // Kill one worker once the pruner has decided at least twice and a cell is training past a rung.
+    const victim = await eventually(
+      async () => {
+        if ((await decisions()).length < 2) return undefined;
+        const r = await s.pool.query<{ id: number; worker: string }>(
+          `SELECT id, worker FROM cells WHERE sweep_id = $1 AND status = 'running' AND phase = 'training' AND worker IS NOT NULL
+           ORDER BY idx LIMIT 1`,
+          [sweepId],
+        );
+        return r.rows[0];
+      },
+      120_000,
+      'two decisions and a training cell',
+    );
+    const before = await decisions();
+    const index = first.processes.findIndex((p) => victim.worker.endsWith(`:${p.pid}`));
+    (first.processes[index] ?? first.processes[0]).kill('SIGKILL');
+    const second = workers(s, 1, 'tq-asha');
+    fx.workers.push(second);
+    assert.equal(await waitForSweep(s, sweepId, 240_000), 'succeeded');
+
+    const after = await decisions();
+    // (Compared by cell and rung: two decisions committing concurrently may take their seq out of commit order.)
+    const final = new Map(after.map((d) => [`${d.cell_key}@${d.rung}`, d]));
+    for (const d of before)
+      assert.deepEqual(final.get(`${d.cell_key}@${d.rung}`), d, 'a decision before the kill stands');
+    assert.equal(new Set(after.map((d) => `${d.cell_key}@${d.rung}`)).size, after.length, 'one decision per rung');
+    // Every decision is the rule's, applied to the results in the order they arrived.
+    const state: AshaState = { rungs: {} };
+    for (const d of after) (state.rungs[String(d.rung)] ??= []).push([d.cell_key, d.value ?? NaN]);
+    const rule = ashaDecisions(state, { mode: 'max', reductionFactor: 2 });
+    assert.deepEqual(
+      rule.map((d) => [d.cellKey, d.rung, d.pruned]).sort(),
+      after.map((d) => [d.cell_key, d.rung, d.pruned]).sort(),
+    );
+    // A reported value is the cell's validation accuracy at that epoch, as stored (a retried epoch is the same).
+    for (const d of after) {
+      const m = await s.pool.query(
+        'SELECT m.val_accuracy FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1 AND c.cell_key = $2 AND m.epoch = $3',
+        [sweepId, d.cell_key, d.rung],
+      );
+      assert.equal(m.rows[0].val_accuracy, d.value);
+    }
+    const cells = (
+      await s.pool.query<{ id: number; cell_key: string; status: string; rung: number | null; epochs_done: number }>(
+        'SELECT id, cell_key, status, rung, epochs_done FROM cells WHERE sweep_id = $1 ORDER BY idx',
+        [sweepId],
+      )
+    ).rows;
+    const prunedAt = new Map(after.filter((d) => d.pruned).map((d) => [d.cell_key, d.rung]));
+    assert.ok(prunedAt.size >= 1 && prunedAt.size < cells.length, `some cells pruned (${prunedAt.size})`);
+    for (const c of cells) {
+      if (prunedAt.has(c.cell_key)) {
+        assert.equal(c.status, 'pruned');
+        assert.equal(c.rung, prunedAt.get(c.cell_key));
+        assert.equal(c.epochs_done, c.rung, 'trained exactly to its rung');
+        const k = await s.pool.query('SELECT epoch FROM checkpoints WHERE cell_id = $1', [c.id]);
+        assert.equal(k.rows[0]?.epoch, c.rung, 'its checkpoint is kept');
+      } else {
+        assert.equal(c.status, 'succeeded');
+        assert.equal(c.epochs_done, 4);
+      }
+    }
+    const attempts = await s.pool.query('SELECT max(attempts)::int AS n FROM cells WHERE sweep_id = $1', [sweepId]);
+    assert.ok(attempts.rows[0].n >= 2, 'the kill hit a training attempt');
+
+    // The same sampled spec again is the same sweep; resume finds nothing to run (pruned counts as done).
+    assert.equal((await launchSweep(ctx, validateSpec(raw))).created, false);
+    const resumed = await resumeSweep(ctx, sweepId);
+    assert.equal(resumed.started, false);
+    assert.equal(resumed.cellsToRun, 0);
+  });
+});

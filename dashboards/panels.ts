@@ -109,6 +109,7 @@ export const STATUS_COLORS: Record<string, string> = {
   succeeded: 'green',
   failed: 'red',
   cancelled: 'orange',
+  pruned: 'dark-purple',
 };
 
 /** Colours of worker states: alive, draining, gone. */

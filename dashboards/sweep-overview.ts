@@ -42,7 +42,7 @@ const sweepStatus = () =>
       `),
     );
 
-const statuses = ['succeeded', 'running', 'pending', 'failed', 'cancelled'] as const;
+const statuses = ['succeeded', 'running', 'pending', 'failed', 'cancelled', 'pruned'] as const;
 const cellCounts = () =>
   statuses.reduce(
     (panel, status) => panel.overrideByName(status, [fixedColor(STATUS_COLORS[status])]),
@@ -58,12 +58,32 @@ const cellCounts = () =>
                  count(*) FILTER (WHERE status = 'running') AS running,
                  count(*) FILTER (WHERE status = 'pending') AS pending,
                  count(*) FILTER (WHERE status = 'failed') AS failed,
-                 count(*) FILTER (WHERE status = 'cancelled') AS cancelled
+                 count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
+                 count(*) FILTER (WHERE status = 'pruned') AS pruned
           FROM cells
           WHERE sweep_id = ${SWEEP}
         `),
       ),
   );
+
+const earlyStopping = () =>
+  statPanel('Early stopping')
+    .description(
+      'Cells the ASHA pruner stopped, the rung (epoch) the furthest-trained pruned cell reached, and the cell-epochs ' +
+        'the pruned cells did not train against training every cell to its last epoch (0 without a pruner).',
+    )
+    .span(24)
+    .height(4)
+    .withTarget(
+      tableQuery(`
+        SELECT count(*) FILTER (WHERE status = 'pruned') AS "pruned cells",
+               coalesce(max(rung) FILTER (WHERE status = 'pruned'), 0) AS "highest rung pruned",
+               coalesce(sum(epochs_done), 0) AS "cell-epochs trained",
+               coalesce(sum(epochs_total - epochs_done) FILTER (WHERE status = 'pruned'), 0) AS "cell-epochs saved"
+        FROM cells
+        WHERE sweep_id = ${SWEEP}
+      `),
+    );
 
 const cumulative = () =>
   timeseriesPanel('Cells finished (cumulative)')
@@ -250,6 +270,7 @@ export function sweepOverviewDashboard(): GeneratedDashboard {
     .withVariable(sweepVariable())
     .withPanel(sweepStatus())
     .withPanel(cellCounts())
+    .withPanel(earlyStopping())
     .withRow(new RowBuilder('Progress'))
     .withPanel(cumulative())
     .withPanel(perHour())

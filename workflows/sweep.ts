@@ -37,6 +37,8 @@ export const unpauseSignal = defineSignal('unpause');
 export const cellFinishedSignal = defineSignal<[CellFinished]>('cellFinished');
 export const rungReachedSignal = defineSignal<[RungReached]>(RUNG_REACHED);
 export const setMaxParallelUpdate = defineUpdate<number, [number]>('setMaxParallel');
+/** New cells were written for this sweep (`sweep extend`): read them too. Returns how many it was told of. */
+export const cellsAddedUpdate = defineUpdate<number, [number]>('cellsAdded');
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
 // Quick database calls run as local activities: inside the workflow task, no server round trips.
@@ -92,8 +94,9 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
   });
   // The pruner: decided here, kept in this workflow's state (and in Postgres for a later run), never by a cell.
   setHandler(rungReachedSignal, async (report) => {
+    const pruning = state.cell.pruning;
+    if (!pruning) return; // not a pruned sweep: nothing to decide
     await condition(() => state.asha !== undefined);
-    const pruning = state.cell.pruning!;
     const decision = ashaDecide(state.asha!, pruning, { ...report, value: report.value ?? NaN });
     const prune = decision === 'prune';
     await db.recordRungDecision({ sweepId: state.sweepId, ...report, pruned: prune });
@@ -112,6 +115,22 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
       validator: (n) => {
         if (!Number.isInteger(n) || n < 1 || n > MAX_PARALLEL_LIMIT)
           throw new Error(`maxParallel must be an integer in 1..${MAX_PARALLEL_LIMIT}, got ${n}`);
+      },
+    },
+  );
+  // Once the sweep is finishing, new cells must go to a new run (extend falls back to resume): refuse them here.
+  let finishing = false;
+  setHandler(
+    cellsAddedUpdate,
+    (added) => {
+      state.exhausted = false;
+      return added;
+    },
+    {
+      validator: (added) => {
+        if (!Number.isInteger(added) || added < 1)
+          throw new Error(`cellsAdded must be a positive integer, got ${added}`);
+        if (finishing) throw new Error('the sweep is finishing: start a new run for the added cells');
       },
     },
   );
@@ -154,12 +173,13 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
         await condition(
           () =>
             running.size === 0 ||
+            !state.exhausted ||
             (state.requeue?.length ?? 0) > 0 ||
             workflowInfo().continueAsNewSuggested ||
             reportedPaused !== state.paused,
         );
         await syncStatus();
-        if (running.size === 0 && !state.requeue?.length) break;
+        if (running.size === 0 && !state.requeue?.length && state.exhausted) break;
       } else {
         await condition(() => (!state.paused && running.size < state.maxParallel) || reportedPaused !== state.paused);
         await syncStatus();
@@ -176,6 +196,7 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
         await continueAsNew<typeof sweepWorkflow>({ ...state, running: [...running], runs: state.runs + 1 });
       }
     }
+    finishing = true;
     const summary = await db.finalizeSweep(state.sweepId);
     if (summary.status === 'failed') {
       throw ApplicationFailure.create({

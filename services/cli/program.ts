@@ -87,6 +87,7 @@ export function buildProgram(): Command {
         'succeeded',
         'failed',
         'cancelled',
+        'pruned',
       ]),
     )
     .addHelpText('after', '\nExample:\n  proxysweep sweep status my-study-1a2b3c4d --state failed --limit 200')
@@ -124,6 +125,26 @@ export function buildProgram(): Command {
     .action(async (id: string, _o, cmd: Command) => {
       const { sweepResume } = await import('./commands/sweep.js');
       await sweepResume(id, globals(cmd), out(cmd));
+    });
+  sweep
+    .command('extend')
+    .description(
+      'add the cells of a grown spec (more grid points, a larger search.budget) to a running or finished sweep',
+    )
+    .argument('<id>', 'sweep id')
+    .argument('<spec>', 'the spec with more grid values or a larger budget (am, pruner and search seed unchanged)')
+    .action(async (id: string, specPath: string, _o, cmd: Command) => {
+      const { sweepExtend } = await import('./commands/sweep.js');
+      await sweepExtend(id, specPath, globals(cmd), out(cmd));
+    });
+  sweep
+    .command('continue')
+    .description('train a pruned cell to its last epoch (from the checkpoint it stopped at), then AM as for any cell')
+    .argument('<id>', 'sweep id')
+    .argument('<cell>', 'cell key (see `sweep status --state pruned`)')
+    .action(async (id: string, cell: string, _o, cmd: Command) => {
+      const { sweepContinue } = await import('./commands/sweep.js');
+      await sweepContinue(id, cell, globals(cmd), out(cmd));
     });
   sweep
     .command('resize')

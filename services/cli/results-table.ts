@@ -1,5 +1,5 @@
 import { shortArmLabels } from '../spec';
-import { trainingArmLabel, type SweepResults } from '../sweeps';
+import { describePruning, trainingArmLabel, type SweepResults } from '../sweeps';
 import { pct, table } from './output';
 
 const num = (v: number | null, digits = 2) => (v === null || !Number.isFinite(v) ? '–' : v.toFixed(digits));
@@ -53,5 +53,24 @@ export function renderResults(r: SweepResults): string {
       parts.push('', 'AM arms:', ...[...arms].map(([key, label]) => `  ${label}: ${key}`));
     }
   }
+  if (r.best.length) {
+    const varying = ['learningRate', 'batchSize', 'momentum', 'backwardSlope', 'seed'].filter(
+      (k) => new Set(r.best.map((b) => JSON.stringify(b.params[k]))).size > 1,
+    );
+    parts.push(
+      '',
+      'Best finished cells (by final validation accuracy, else test accuracy)',
+      table(
+        ['cell', ...varying, 'val acc', 'test acc'],
+        r.best.map((b) => [
+          b.cellKey,
+          ...varying.map((k) => String(b.params[k])),
+          pct(b.valAccuracy),
+          pct(b.testAccuracy),
+        ]),
+      ),
+    );
+  }
+  if (r.pruning) parts.push('', describePruning(r.pruning));
   return parts.length ? parts.join('\n') : 'No results yet.';
 }

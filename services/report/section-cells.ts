@@ -8,7 +8,7 @@ const HEADERS_RUN = ['attempts', 'worker', 'backend', 'test acc', 'test loss', '
 
 function row(c: CellRow): SafeHtml {
   const phase = c.phase ? markup` <small>${c.phase}</small>` : '';
-  return markup`<tr class="cell-row status-${c.status}" data-cell-key="${c.cell_key}"><td>${c.idx}</td><td><code>${c.cell_key}</code></td><td>${c.dataset}</td><td>${c.arch}</td><td>${c.activation}</td><td>${fmtParam(c.forward_slope)}</td><td>${fmtParam(c.backward_slope)}</td><td>${fmtParam(c.seed)}</td><td><span class="badge status-${c.status}">${c.status}</span>${phase}</td><td>${c.epochs_done}/${c.epochs_total}</td><td>${c.attempts}</td><td>${c.worker}</td><td>${c.backend}</td><td class="num">${fmtPct(c.test_accuracy)}</td><td class="num">${fmtNum(c.test_loss)}</td><td class="error">${c.error}</td></tr>`;
+  return markup`<tr class="cell-row status-${c.status}" data-cell-key="${c.cell_key}"><td>${c.idx}</td><td><code>${c.cell_key}</code></td><td>${c.dataset}</td><td>${c.arch}</td><td>${c.activation}</td><td>${fmtParam(c.forward_slope)}</td><td>${fmtParam(c.backward_slope)}</td><td>${fmtParam(c.seed)}</td><td><span class="badge status-${c.status}">${c.status}</span>${phase}${c.status === 'pruned' ? markup` <small>at epoch ${c.rung}</small>` : ''}</td><td>${c.epochs_done}/${c.epochs_total}</td><td>${c.attempts}</td><td>${c.worker}</td><td>${c.backend}</td><td class="num">${fmtPct(c.test_accuracy)}</td><td class="num">${fmtNum(c.test_loss)}</td><td class="error">${c.error}</td></tr>`;
 }
 
 /**

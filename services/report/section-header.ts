@@ -3,11 +3,14 @@ import { fmtTime } from './format';
 import { expandAmArms } from '../spec/am-arms';
 import type { AmSpec } from '../spec/schema';
 import type { ReportData } from './data';
+import { describePruning } from '../sweeps/pruning';
 
 type SpecLike = {
   description?: unknown;
   base?: Record<string, unknown>;
-  grid?: Record<string, unknown[]>;
+  grid?: Record<string, unknown>;
+  search?: Record<string, unknown>;
+  pruner?: Record<string, unknown>;
   am?: Record<string, unknown>;
   execution?: Record<string, unknown>;
 };
@@ -48,7 +51,7 @@ export function headerSection(d: ReportData, generatedAt: Date): SafeHtml {
   const spec = (s.spec ?? {}) as SpecLike;
   const c = d.counts;
   const grid = spec.grid ?? {};
-  const gridSize = Object.values(grid).reduce((n, v) => n * (Array.isArray(v) ? v.length : 1), 1);
+  const gridSize = Object.values(grid).reduce<number>((n, v) => n * (Array.isArray(v) ? v.length : 1), 1);
   const row = (label: string, value: unknown) => markup`<tr><th>${label}</th><td>${value}</td></tr>`;
   return markup`<header id="top">
 <h1>Sweep report: ${s.name}</h1>
@@ -58,7 +61,8 @@ ${s.error ? markup`<p class="sweep-error">Error: ${s.error}</p>` : ''}
 ${row('sweep id', markup`<code>${s.id}</code>`)}
 ${row('name', s.name)}
 ${row('status', s.status)}
-${row('cells', `${s.total_cells} total: ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled`)}
+${row('cells', `${s.total_cells} total: ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled${c.pruned ? `, ${c.pruned} pruned` : ''}`)}
+${d.results.pruning ? row('early stopping', describePruning(d.results.pruning)) : ''}
 ${row('rows', `${d.totals.epochMetrics} epoch metrics, ${d.totals.amResults} AM results`)}
 ${row('created', fmtTime(s.created_at))}
 ${row('started', fmtTime(s.started_at))}
@@ -72,6 +76,8 @@ ${spec.description ? markup`<p class="description">${show(spec.description)}</p>
 <div class="spec-blocks">
 ${specBlock('grid', kvRows(grid))}
 ${specBlock('base', kvRows(spec.base))}
+${specBlock('search', kvRows(spec.search))}
+${specBlock('pruner', kvRows(spec.pruner))}
 ${specBlock('activation maximization', kvRows(spec.am))}
 ${armsBlock(spec.am)}
 ${specBlock('execution', kvRows(spec.execution))}

@@ -27,6 +27,7 @@ details.spec summary { cursor: pointer; margin-top: 12px; font-weight: 600; }
 .status-succeeded .badge, .badge.status-succeeded { background: #d5f0dc; color: #185c2c; }
 .status-failed .badge, .badge.status-failed { background: #f8d7d5; color: #8a1c17; }
 .badge.status-running { background: #d7e7fa; color: #1a4a85; }
+.badge.status-pruned { background: #e8e1f5; color: #4b2d83; }
 .badge.status-cancelled, .badge.status-paused { background: #fbecc8; color: #7a5200; }
 .sweep-error { color: #8a1c17; white-space: pre-wrap; }
 table.matrix { margin: 8px 24px 16px 0; display: inline-table; }

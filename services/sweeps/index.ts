@@ -20,3 +20,6 @@ export {
 } from './status';
 export { sweepResults, type SweepResults, type AccuracyCell, type AmCell } from './results';
 export { trainingArmLabel } from './labels';
+export { pruningSummary, describePruning, type PruningSummary } from './pruning';
+export { continueCell, type ContinueResult } from './continue-cell';
+export { extendSweep, type ExtendResult } from './extend';

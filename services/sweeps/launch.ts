@@ -7,6 +7,7 @@ import {
   insertSweep,
   setSweepStatus,
   withTransaction,
+  type NewCell,
   type SweepRow,
 } from '../db';
 import { expandAmArms, storedPruner, type ParsedSpec, type SweepSpec } from '../spec';
@@ -60,6 +61,22 @@ export function sweepWorkflowInput(
   };
 }
 
+/** The row of one expanded cell. */
+export function cellRow(c: SweepSpec['cells'][number]): NewCell {
+  return {
+    cell_key: c.key,
+    idx: c.idx,
+    params: c.params as unknown as Record<string, unknown>,
+    dataset: c.params.dataset,
+    arch: c.params.arch,
+    activation: c.params.activation,
+    forward_slope: c.params.forwardSlope,
+    backward_slope: c.params.backwardSlope,
+    seed: c.params.seed,
+    epochs_total: c.params.epochs,
+  };
+}
+
 /**
  * Launches a validated sweep: rows for the sweep and its cells, then the sweep workflow, in one transaction
  * (a failed start leaves nothing behind). The sweep id derives from the spec, so launching the same spec
@@ -100,22 +117,7 @@ export async function launchSweep(
     });
     if (!inserted)
       throw new UserError(`sweep ${sweepId} was created concurrently; run \`proxysweep sweep status ${sweepId}\``);
-    await insertCells(
-      tx,
-      sweepId,
-      spec.cells.map((c) => ({
-        cell_key: c.key,
-        idx: c.idx,
-        params: c.params as unknown as Record<string, unknown>,
-        dataset: c.params.dataset,
-        arch: c.params.arch,
-        activation: c.params.activation,
-        forward_slope: c.params.forwardSlope,
-        backward_slope: c.params.backwardSlope,
-        seed: c.params.seed,
-        epochs_total: c.params.epochs,
-      })),
-    );
+    await insertCells(tx, sweepId, spec.cells.map(cellRow));
     await setSweepStatus(tx, sweepId, 'running');
     await ctx.client.workflow.start('sweepWorkflow', { taskQueue: input.cell.taskQueue, workflowId, args: [input] });
   });

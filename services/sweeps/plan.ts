@@ -1,5 +1,5 @@
 import { CELL_PARAM_KEYS } from '../spec/schema';
-import type { AmProtocol, CellParams, SweepSpec } from '../spec';
+import type { AmProtocol, CellParams, ResolvedPruner, SweepSpec } from '../spec';
 
 export interface PlannedCell {
   idx: number;
@@ -20,6 +20,10 @@ export interface SweepPlan {
     units: 'all' | number[];
     arms: { key: string; protocol: AmProtocol }[];
   } | null;
+  /** Sampled search: the draws per grid point, the seed and the sampled axes (null for a plain grid). */
+  search: { strategy: 'random'; budget: number; seed: number; sampled: Record<string, unknown> } | null;
+  /** Early stopping (null without a pruner). */
+  pruner: ResolvedPruner | null;
   totals: {
     cells: number;
     /** Σ epochs over cells. */
@@ -46,6 +50,8 @@ export function planSweep(spec: SweepSpec): SweepPlan {
       .filter((o) => new Set(spec.cells.map((c) => JSON.stringify(c.params.archOptions[o]))).size > 1)
       .map((o) => `archOptions.${o}`),
   ];
+  const search = spec.spec.search;
+  const sampled = Object.fromEntries(Object.entries(spec.spec.grid).filter(([, v]) => !Array.isArray(v)));
   const stepsPerCell = arms.reduce((n, a) => n + a.protocol.steps * slopes.length, 0);
   return {
     sweepId: spec.sweepId,
@@ -54,6 +60,9 @@ export function planSweep(spec: SweepSpec): SweepPlan {
     varying,
     cells: spec.cells.map((c) => ({ idx: c.idx, key: c.key, params: c.params })),
     am: am ? { slopes, units: am.units, arms } : null,
+    search:
+      search?.strategy === 'random' ? { strategy: 'random', budget: search.budget!, seed: search.seed, sampled } : null,
+    pruner: spec.pruner ?? null,
     totals: {
       cells: spec.cells.length,
       trainingEpochs: spec.cells.reduce((n, c) => n + c.params.epochs, 0),

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db';
+import type { ParsedSpec } from '../spec';
+import { pruningSummary, type PruningSummary } from './pruning';
 
 export interface AccuracyCell {
   dataset: string;
@@ -47,9 +49,44 @@ export interface AmCell {
   startGradL2: number | null;
 }
 
+/** A finished cell of a sampled or pruned search, ranked by its final validation (else test) accuracy. */
+export interface BestCell {
+  cellKey: string;
+  params: Record<string, unknown>;
+  valAccuracy: number | null;
+  testAccuracy: number | null;
+}
+
 export interface SweepResults {
   accuracy: AccuracyCell[];
   am: AmCell[];
+  /** Early stopping's effect (null without a pruner). */
+  pruning: PruningSummary | null;
+  /** With sampled search or a pruner: the best 5 finished cells (empty otherwise). */
+  best: BestCell[];
+}
+
+const BEST_CELLS = 5;
+
+async function bestCells(q: Queryable, sweepId: string): Promise<BestCell[]> {
+  const r = await q.query<{
+    cell_key: string;
+    params: Record<string, unknown>;
+    val: number | null;
+    test: number | null;
+  }>(
+    `SELECT c.cell_key, c.params, m.val_accuracy AS val, c.test_accuracy AS test
+     FROM cells c LEFT JOIN epoch_metrics m ON m.cell_id = c.id AND m.epoch = c.epochs_total
+     WHERE c.sweep_id = $1 AND c.status = 'succeeded'
+     ORDER BY coalesce(m.val_accuracy, c.test_accuracy) DESC NULLS LAST, c.idx LIMIT $2`,
+    [sweepId, BEST_CELLS],
+  );
+  return r.rows.map((row) => ({
+    cellKey: row.cell_key,
+    params: row.params,
+    valAccuracy: row.val,
+    testAccuracy: row.test,
+  }));
 }
 
 /**
@@ -59,6 +96,7 @@ export interface SweepResults {
  * sparsity and norm.
  */
 export async function sweepResults(q: Queryable, sweepId: string): Promise<SweepResults> {
+  const spec = (await q.query<{ spec: ParsedSpec }>('SELECT spec FROM sweeps WHERE id = $1', [sweepId])).rows[0]?.spec;
   const acc = await q.query(
     `SELECT dataset, arch, activation, forward_slope, backward_slope, count(test_accuracy)::int AS n,
             avg(test_accuracy) AS mean, coalesce(stddev_samp(test_accuracy), 0) AS std
@@ -134,5 +172,7 @@ export async function sweepResults(q: Queryable, sweepId: string): Promise<Sweep
       startZeroFraction: r.zf,
       startGradL2: r.l2,
     })),
+    pruning: await pruningSummary(q, sweepId, spec),
+    best: spec?.pruner || spec?.search?.strategy === 'random' ? await bestCells(q, sweepId) : [],
   };
 }

@@ -9,6 +9,7 @@ import {
 } from '../db';
 import type { SweepProgress } from '../../workflows/types';
 import { expandAmArms, type ParsedSpec } from '../spec';
+import { pruningSummary, type PruningSummary } from './pruning';
 
 export interface CellStatusLine {
   key: string;
@@ -22,6 +23,8 @@ export interface CellStatusLine {
   seed: number;
   epochsDone: number;
   epochsTotal: number;
+  /** The last pruner rung the cell reached (a pruned cell: where it stopped); null without a pruner. */
+  rung: number | null;
   attempts: number;
   worker: string | null;
   backend: string | null;
@@ -46,6 +49,8 @@ export interface SweepStatusReport {
   live?: SweepProgress;
   /** The AM protocol: its slopes and arms, with the AM results stored so far per arm (null without AM). */
   am: { slopes: number[]; arms: { key: string; results: number }[] } | null;
+  /** Early stopping: cells pruned per rung and cell-epochs saved (null without a pruner). */
+  pruning: PruningSummary | null;
   /** One page of cells: running first, then failed, cancelled, pending, succeeded; each in grid order. */
   cells: CellStatusLine[];
   /** Which cells `cells` holds: the filter, the page size, and how many cells match the filter. */
@@ -76,7 +81,7 @@ export async function sweepStatus(
   const limit = opts.limit ?? DEFAULT_STATUS_LIMIT;
   const state = opts.state ?? null;
   const rows = await q.query(
-    `SELECT cell_key, idx, status, phase, dataset, arch, activation, backward_slope, seed, epochs_done, epochs_total,
+    `SELECT cell_key, idx, status, phase, dataset, arch, activation, backward_slope, seed, epochs_done, epochs_total, rung,
             attempts, worker, backend, test_accuracy, error
      FROM cells WHERE sweep_id = $1 AND ($2::text IS NULL OR status = $2)
      ORDER BY CASE status WHEN 'running' THEN 0 WHEN 'failed' THEN 1 WHEN 'cancelled' THEN 2 WHEN 'pending' THEN 3 ELSE 4 END, idx
@@ -95,6 +100,7 @@ export async function sweepStatus(
     seed: r.seed,
     epochsDone: r.epochs_done,
     epochsTotal: r.epochs_total,
+    rung: r.rung,
     attempts: r.attempts,
     worker: r.worker,
     backend: r.backend,
@@ -117,6 +123,7 @@ export async function sweepStatus(
     etaSeconds: await estimateEta(q, sweepId, counts, maxParallel),
     live,
     am: await amProgress(q, s),
+    pruning: await pruningSummary(q, sweepId, s.spec as ParsedSpec | null),
     cells,
     listing: { state, limit, matching: state ? counts[state] : s.total_cells },
   };

@@ -214,7 +214,11 @@ describe('dashboard queries on a real sweep (Grafana expansion, read-only role, 
       pending: 0,
       failed: 3,
       cancelled: 0,
+      pruned: 0,
     });
+    const early = (await runPanel(overview, panelNamed(overview, 'Early stopping'))).rows[0];
+    assert.equal(Number(early['pruned cells']), 0, 'no pruner: nothing pruned');
+    assert.equal(Number(early['cell-epochs saved']), 0);
     const status = (await runPanel(overview, panelNamed(overview, 'Sweep'))).rows[0];
     assert.deepEqual([status.status, Number(status.done)], ['failed', 6 / 9]);
 

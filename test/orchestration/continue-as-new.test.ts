@@ -74,6 +74,7 @@ describe('a sweep longer than one workflow history (continue-as-new)', () => {
           succeeded: cells,
           failed: 0,
           cancelled: 0,
+          pruned: 0,
           total: cells,
         });
         assert.equal(trainCalls, cells, 'each cell trained exactly once');

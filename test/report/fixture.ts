@@ -207,5 +207,5 @@ export function summarize(cells: CellRow[], am: AmResultRow[]): SweepResults {
       startGradL2: meanStd(rows.map((a) => a.start_grad_l2!)).mean,
     });
   }
-  return { accuracy, am: amOut };
+  return { accuracy, am: amOut, pruning: null, best: [] };
 }

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServices, eventually } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
-import { launchSweep, resumeSweep } from '../../services/sweeps';
+import { continueCell, launchSweep, resumeSweep } from '../../services/sweeps';
+import { UserError } from '../../services/errors';
 import { validateSpec } from '../../services/spec';
 import { ashaDecisions, type AshaState } from '../../workflows/asha';
 
@@ -121,13 +122,49 @@ describe('ASHA in the sweep workflow, with a worker killed mid-rung', () => {
         assert.equal(c.epochs_done, 4);
       }
     }
-    const attempts = await s.pool.query('SELECT max(attempts)::int AS n FROM cells WHERE sweep_id = $1', [sweepId]);
-    assert.ok(attempts.rows[0].n >= 2, 'the kill hit a training attempt');
+    // Each rung is one training activity; the killed one took one more attempt than the cell's segments.
+    const hit = cells.find((c) => c.id === victim.id)!;
+    const segments = after.filter((d) => d.cell_key === hit.cell_key).length + (hit.status === 'succeeded' ? 1 : 0);
+    const { attempts } = (await s.pool.query('SELECT attempts FROM cells WHERE id = $1', [victim.id])).rows[0];
+    assert.ok(attempts > segments, `the kill hit a training attempt (${attempts} attempts, ${segments} segments)`);
 
     // The same sampled spec again is the same sweep; resume finds nothing to run (pruned counts as done).
     assert.equal((await launchSweep(ctx, validateSpec(raw))).created, false);
     const resumed = await resumeSweep(ctx, sweepId);
     assert.equal(resumed.started, false);
     assert.equal(resumed.cellsToRun, 0);
+
+    // `sweep continue`: a pruned cell trains on from its rung checkpoint to the last epoch, by hand.
+    const [prunedKey, rung] = [...prunedAt][0];
+    const survivor = cells.find((c) => c.status === 'succeeded')!;
+    await assert.rejects(continueCell(ctx, sweepId, survivor.cell_key), UserError);
+    const rowsAtRung = async () =>
+      (
+        await s.pool.query(
+          `SELECT m.epoch, m.recorded_at FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id
+           WHERE c.sweep_id = $1 AND c.cell_key = $2 AND m.epoch <= $3 ORDER BY m.epoch`,
+          [sweepId, prunedKey, rung],
+        )
+      ).rows;
+    const beforeContinue = await rowsAtRung();
+    const started = await continueCell(ctx, sweepId, prunedKey);
+    assert.equal(started.fromEpoch, rung);
+    await s.client.workflow.getHandle(started.workflowId).result();
+    const continued = (
+      await s.pool.query('SELECT id, status, epochs_done FROM cells WHERE sweep_id = $1 AND cell_key = $2', [
+        sweepId,
+        prunedKey,
+      ])
+    ).rows[0];
+    assert.deepEqual([continued.status, continued.epochs_done], ['succeeded', 4]);
+    const epochs = await s.pool.query('SELECT epoch FROM epoch_metrics WHERE cell_id = $1 ORDER BY epoch', [
+      continued.id,
+    ]);
+    assert.deepEqual(
+      epochs.rows.map((r) => r.epoch),
+      [1, 2, 3, 4],
+      'each epoch once',
+    );
+    assert.deepEqual(await rowsAtRung(), beforeContinue, 'the epochs up to the rung were not trained again');
   });
 });

@@ -2,6 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateSpec } from '../../services/spec';
 import { SpecError } from '../../services/errors';
+import { planSweep } from '../../services/sweeps/plan';
+import { loadSpecFile } from '../../services/spec';
+import { packageRoot } from '../../services/paths';
+import { join } from 'node:path';
 
 const sampled = (extra: Record<string, unknown> = {}) => ({
   name: 'sampled',
@@ -129,6 +133,19 @@ describe('sampled search spaces', () => {
     );
     bad({ minEpochs: 9 }, { dataset: 'synthetic', epochs: 9, validationFraction: 0.2 }, /no rung to decide at/);
     assert.equal(validateSpec(sampled({ pruner: { type: 'asha', metric: 'valLoss' } })).pruner!.mode, 'min');
+  });
+
+  test('sweep plan shows the sampled cells, the search and the rungs (examples/asha-digits.yaml)', () => {
+    const plan = planSweep(loadSpecFile(join(packageRoot(), 'examples', 'asha-digits.yaml')));
+    assert.equal(plan.cells.length, 16);
+    assert.ok(plan.varying.includes('learningRate'), plan.varying.join(', '));
+    assert.deepEqual(plan.search, {
+      strategy: 'random',
+      budget: 8,
+      seed: 1,
+      sampled: { learningRate: { loguniform: [0.0001, 0.03] } },
+    });
+    assert.deepEqual(plan.pruner?.rungs, [1, 3]);
   });
 
   test('specs without search or pruner keep the sweep ids they always had', () => {

@@ -41,6 +41,19 @@ export function sweepPlanCommand(specPath: string, out: Output): SweepPlan {
       `every cell: ${fixed.map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`,
     );
   }
+  if (plan.search) {
+    const axes = Object.entries(plan.search.sampled).map(([k, d]) => `${k} ~ ${JSON.stringify(d)}`);
+    out.line(
+      `random search: ${plan.search.budget} draws per grid point (seed ${plan.search.seed}) of ${axes.join(', ')}`,
+    );
+  }
+  if (plan.pruner) {
+    const p = plan.pruner;
+    out.line(
+      `ASHA on ${p.metric} (${p.mode}, η=${p.reductionFactor}): decisions at epochs ${p.rungs.join(', ')}; ` +
+        `${t.trainingEpochs} cell-epochs if no cell is pruned, ${t.cells * p.rungs[0]} if all stop at the first rung`,
+    );
+  }
   if (plan.am) {
     out.line();
     out.line(

@@ -9,6 +9,10 @@ import {
   queryProgress,
   resizeSweep,
   resumeSweep,
+  continueCell,
+  extendSweep,
+  type ContinueResult,
+  type ExtendResult,
   sweepList,
   sweepStatus,
   unpauseSweep,
@@ -19,6 +23,7 @@ import {
   type SweepStatusReport,
 } from '../../sweeps';
 import { sweepHealth, type SweepHealth } from '../../sweeps/health';
+import { describePruning } from '../../sweeps/pruning';
 import { fmtDuration, pct, table, type Output } from '../output';
 import { withSweepContext, type GlobalOptions } from './shared';
 
@@ -69,8 +74,9 @@ export async function sweepStatusCommand(
   const c = report.counts;
   out.line(`sweep ${report.id} (${report.name}): ${report.status}${report.live?.paused ? ' (paused)' : ''}`);
   out.line(
-    `  cells: ${report.total} total, ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled`,
+    `  cells: ${report.total} total, ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled${c.pruned ? `, ${c.pruned} pruned` : ''}`,
   );
+  if (report.pruning) out.line(`  ${describePruning(report.pruning)}`);
   out.line(
     `  max parallel ${report.maxParallel}, task queue ${report.taskQueue}, ETA ${fmtDuration(report.etaSeconds)}`,
   );
@@ -89,7 +95,7 @@ export async function sweepStatusCommand(
       ['cell', 'status', 'dataset', 'arch', 'act', 'b.slope', 'seed', 'epoch', 'tries', 'test acc', 'worker', 'error'],
       report.cells.map((x) => [
         x.key,
-        x.phase ? `${x.status}/${x.phase}` : x.status,
+        x.phase ? `${x.status}/${x.phase}` : x.status === 'pruned' ? `pruned@${x.rung}` : x.status,
         x.dataset,
         x.arch,
         x.activation,
@@ -153,6 +159,37 @@ export async function sweepResize(id: string, maxParallel: number, opts: GlobalO
   out.result({ sweepId: id, maxParallel: n });
   out.line(`sweep ${id} now runs up to ${n} cells at once`);
   return n;
+}
+
+export async function sweepExtend(
+  id: string,
+  specPath: string,
+  opts: GlobalOptions,
+  out: Output,
+): Promise<ExtendResult> {
+  const spec = loadSpecFile(specPath);
+  const r = await withSweepContext(opts, (ctx) => extendSweep(ctx, id, spec));
+  out.result(r);
+  out.line(
+    r.added === 0
+      ? `sweep ${id} has every cell of ${specPath} already (${r.total} cells); nothing added`
+      : `added ${r.added} cells to sweep ${id} (${r.total} now), run by the ${r.how === 'running sweep' ? 'running sweep' : 'new run it started'}`,
+  );
+  return r;
+}
+
+export async function sweepContinue(
+  id: string,
+  cellKey: string,
+  opts: GlobalOptions,
+  out: Output,
+): Promise<ContinueResult> {
+  const r = await withSweepContext(opts, (ctx) => continueCell(ctx, id, cellKey));
+  out.result(r);
+  out.line(
+    `continuing pruned cell ${cellKey} of sweep ${id} from epoch ${r.fromEpoch} (workflow ${r.workflowId}); follow it with \`proxysweep sweep status ${id}\``,
+  );
+  return r;
 }
 
 export async function sweepResume(id: string, opts: GlobalOptions, out: Output): Promise<ResumeResult> {

@@ -2,7 +2,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useServices, eventually } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
-import { continueCell, launchSweep, resumeSweep } from '../../services/sweeps';
+import { continueCell, launchSweep, resumeSweep, sweepResults, sweepStatus } from '../../services/sweeps';
+import { renderResults } from '../../services/cli/results-table';
 import { UserError } from '../../services/errors';
 import { validateSpec } from '../../services/spec';
 import { ashaDecisions, type AshaState } from '../../workflows/asha';
@@ -127,6 +128,19 @@ describe('ASHA in the sweep workflow, with a worker killed mid-rung', () => {
     const segments = after.filter((d) => d.cell_key === hit.cell_key).length + (hit.status === 'succeeded' ? 1 : 0);
     const { attempts } = (await s.pool.query('SELECT attempts FROM cells WHERE id = $1', [victim.id])).rows[0];
     assert.ok(attempts > segments, `the kill hit a training attempt (${attempts} attempts, ${segments} segments)`);
+
+    // Status and results show what pruning did: cells pruned per rung and the cell-epochs not trained.
+    const status = await sweepStatus(s.pool, sweepId);
+    assert.equal(status.counts.pruned, prunedAt.size);
+    const saved = [...prunedAt.values()].reduce((n, rung) => n + (4 - rung), 0);
+    assert.deepEqual(
+      [status.pruning?.pruned, status.pruning?.cellEpochsSaved, status.pruning?.cellEpochsFull],
+      [prunedAt.size, saved, 6 * 4],
+    );
+    assert.equal(status.pruning!.cellEpochsTrained, 6 * 4 - saved);
+    const results = await sweepResults(s.pool, sweepId);
+    assert.equal(results.best.length, Math.min(5, cells.length - prunedAt.size), 'finished cells ranked (at most 5)');
+    assert.match(renderResults(results), new RegExp(`${prunedAt.size} cells pruned .*${saved} of the full grid's 24`));
 
     // The same sampled spec again is the same sweep; resume finds nothing to run (pruned counts as done).
     assert.equal((await launchSweep(ctx, validateSpec(raw))).created, false);

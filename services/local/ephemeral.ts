@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { createPool, migrate, type Pool } from '../db';
 import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../db/embedded';
 import { startDevServer, stopProcess } from '../temporal/dev-server';
+import { pidAlive } from '../net';
 import { connectClient } from '../temporal/connection';
 import type { ServiceTargets } from '../config';
 
@@ -14,6 +15,8 @@ export interface EphemeralServices {
   targets: ServiceTargets;
   pool: Pool;
   client: Client;
+  /** Kills the Temporal dev server (SIGKILL, as a crash) and starts it again on its database file and port. */
+  restartTemporal(opts?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +38,7 @@ export async function startEphemeralServices(opts: { temporalArgs?: string[] } =
     throw pgResult.status === 'rejected' ? pgResult.reason : (temporalResult as PromiseRejectedResult).reason;
   }
   const pg = pgResult.value;
-  const temporal = temporalResult.value;
+  let temporal = temporalResult.value;
   const targets: ServiceTargets = {
     databaseUrl: pg.databaseUrl,
     temporal: { address: temporal.address, namespace: temporal.namespace },
@@ -48,6 +51,17 @@ export async function startEphemeralServices(opts: { temporalArgs?: string[] } =
     targets,
     pool,
     client,
+    async restartTemporal({ downMs = 0 } = {}) {
+      process.kill(temporal.pid, 'SIGKILL');
+      while (pidAlive(temporal.pid)) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, downMs));
+      temporal = await startDevServer({
+        dir: join(dir, 'temporal'),
+        port: temporal.port,
+        ui: false,
+        extraArgs: opts.temporalArgs,
+      });
+    },
     async stop() {
       await client.connection.close().catch(() => undefined);
       await pool.end().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServices, eventually } from '../helpers/services';
+import { useServices, eventually, type TestServices } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
 import { continueCell, launchSweep, resumeSweep, sweepResults, sweepStatus } from '../../services/sweeps';
 import { renderResults } from '../../services/cli/results-table';
@@ -16,64 +16,101 @@ interface Decision {
   pruned: boolean;
 }
 
-describe('ASHA in the sweep workflow, with a worker killed mid-rung', () => {
+/** Six sampled cells of 4 epochs, rungs at 1 and 2 (η = 2), on the validation accuracy. */
+const ashaSpec = (name: string, taskQueue: string) =>
+  tinySpec(name, {
+    base: {
+      dataset: 'synthetic',
+      arch: 'small-cnn',
+      backwardSlope: 0.3,
+      epochs: 4,
+      batchSize: 32,
+      trainLimit: 256,
+      testLimit: 64,
+      validationFraction: 0.25,
+    },
+    grid: { learningRate: { loguniform: [0.0003, 0.1] } },
+    search: { strategy: 'random', budget: 6, seed: 3 },
+    pruner: { type: 'asha', metric: 'valAccuracy', minEpochs: 1, reductionFactor: 2 },
+    am: undefined,
+    execution: {
+      maxParallel: 2,
+      taskQueue,
+      retries: { maximumAttempts: 5, initialInterval: '1s' },
+      timeouts: { heartbeat: '3s' },
+      checkpointEvery: 0,
+    },
+  });
+
+// Slow steps (6 per epoch) so a kill lands while cells train between rungs.
+const SLOW = { PROXYSWEEP_TEST_STEP_DELAY_MS: '120' };
+
+async function decisionsOf(s: TestServices, sweepId: string): Promise<Decision[]> {
+  const r = await s.pool.query<Decision>(
+    'SELECT seq::text, cell_key, rung, value, pruned FROM rung_results WHERE sweep_id = $1 ORDER BY seq',
+    [sweepId],
+  );
+  return r.rows;
+}
+
+/** Waits until the pruner has decided twice and a cell trains; returns that cell. */
+async function midRung(s: TestServices, sweepId: string): Promise<{ id: number; worker: string }> {
+  return eventually(
+    async () => {
+      if ((await decisionsOf(s, sweepId)).length < 2) return undefined;
+      const r = await s.pool.query<{ id: number; worker: string }>(
+        `SELECT id, worker FROM cells WHERE sweep_id = $1 AND status = 'running' AND phase = 'training' AND worker IS NOT NULL
+         ORDER BY idx LIMIT 1`,
+        [sweepId],
+      );
+      return r.rows[0];
+    },
+    120_000,
+    'two decisions and a training cell',
+  );
+}
+
+/** Decisions taken before a crash stand (by cell and rung: two decisions committing concurrently may take their seq out of commit order); every decision is the rule's on the results in arrival order; statuses follow. */
+async function assertDecisionsHold(s: TestServices, sweepId: string, before: Decision[], after: Decision[]) {
+  const final = new Map(after.map((d) => [`${d.cell_key}@${d.rung}`, d]));
+  for (const d of before)
+    assert.deepEqual(final.get(`${d.cell_key}@${d.rung}`), d, 'a decision before the crash stands');
+  assert.equal(final.size, after.length, 'one decision per rung');
+  const state: AshaState = { rungs: {} };
+  for (const d of after) (state.rungs[String(d.rung)] ??= []).push([d.cell_key, d.value ?? NaN]);
+  assert.deepEqual(
+    ashaDecisions(state, { mode: 'max', reductionFactor: 2 })
+      .map((d) => [d.cellKey, d.rung, d.pruned])
+      .sort(),
+    after.map((d) => [d.cell_key, d.rung, d.pruned]).sort(),
+  );
+  const prunedAt = new Map(after.filter((d) => d.pruned).map((d) => [d.cell_key, d.rung]));
+  const cells = await s.pool.query<{ cell_key: string; status: string; rung: number | null }>(
+    'SELECT cell_key, status, rung FROM cells WHERE sweep_id = $1',
+    [sweepId],
+  );
+  for (const c of cells.rows) {
+    assert.equal(c.status, prunedAt.has(c.cell_key) ? 'pruned' : 'succeeded', `cell ${c.cell_key}`);
+    if (prunedAt.has(c.cell_key)) assert.equal(c.rung, prunedAt.get(c.cell_key));
+  }
+}
+
+describe('ASHA in the sweep workflow, with a worker or the Temporal server killed mid-rung', () => {
   const fx = useServices();
 
   test('decisions taken before the kill stand, every decision follows the rule, pruned cells keep their rows', async () => {
     const s = fx.s;
-    const raw = tinySpec('asha', {
-      base: {
-        dataset: 'synthetic',
-        arch: 'small-cnn',
-        backwardSlope: 0.3,
-        epochs: 4,
-        batchSize: 32,
-        trainLimit: 256,
-        testLimit: 64,
-        validationFraction: 0.25,
-      },
-      grid: { learningRate: { loguniform: [0.0003, 0.1] } },
-      search: { strategy: 'random', budget: 6, seed: 3 },
-      pruner: { type: 'asha', metric: 'valAccuracy', minEpochs: 1, reductionFactor: 2 },
-      am: undefined,
-      execution: {
-        maxParallel: 2,
-        taskQueue: 'tq-asha',
-        retries: { maximumAttempts: 5, initialInterval: '1s' },
-        timeouts: { heartbeat: '3s' },
-        checkpointEvery: 0,
-      },
-    });
-    // Slow steps (6 per epoch) so the kill lands while cells train between rungs.
-    const slow = { PROXYSWEEP_TEST_STEP_DELAY_MS: '120' };
-    const first = workers(s, 2, 'tq-asha', slow);
+    const raw = ashaSpec('asha', 'tq-asha');
+    const first = workers(s, 2, 'tq-asha', SLOW);
     fx.workers.push(first);
     const { ctx, sweepId, spec } = await launch(s, raw);
     fx.contexts.push(ctx);
     assert.equal(spec.cells.length, 6);
     assert.deepEqual(spec.pruner?.rungs, [1, 2]);
 
-    const decisions = async () =>
-      (
-        await s.pool.query<Decision>(
-          'SELECT seq::text, cell_key, rung, value, pruned FROM rung_results WHERE sweep_id = $1 ORDER BY seq',
-          [sweepId],
-        )
-      ).rows;
+    const decisions = () => decisionsOf(s, sweepId);
     // Kill one worker once the pruner has decided at least twice and a cell is training past a rung.
-    const victim = await eventually(
-      async () => {
-        if ((await decisions()).length < 2) return undefined;
-        const r = await s.pool.query<{ id: number; worker: string }>(
-          `SELECT id, worker FROM cells WHERE sweep_id = $1 AND status = 'running' AND phase = 'training' AND worker IS NOT NULL
-           ORDER BY idx LIMIT 1`,
-          [sweepId],
-        );
-        return r.rows[0];
-      },
-      120_000,
-      'two decisions and a training cell',
-    );
+    const victim = await midRung(s, sweepId);
     const before = await decisions();
     const index = first.processes.findIndex((p) => victim.worker.endsWith(`:${p.pid}`));
     (first.processes[index] ?? first.processes[0]).kill('SIGKILL');
@@ -82,19 +119,7 @@ describe('ASHA in the sweep workflow, with a worker killed mid-rung', () => {
     assert.equal(await waitForSweep(s, sweepId, 240_000), 'succeeded');
 
     const after = await decisions();
-    // (Compared by cell and rung: two decisions committing concurrently may take their seq out of commit order.)
-    const final = new Map(after.map((d) => [`${d.cell_key}@${d.rung}`, d]));
-    for (const d of before)
-      assert.deepEqual(final.get(`${d.cell_key}@${d.rung}`), d, 'a decision before the kill stands');
-    assert.equal(new Set(after.map((d) => `${d.cell_key}@${d.rung}`)).size, after.length, 'one decision per rung');
-    // Every decision is the rule's, applied to the results in the order they arrived.
-    const state: AshaState = { rungs: {} };
-    for (const d of after) (state.rungs[String(d.rung)] ??= []).push([d.cell_key, d.value ?? NaN]);
-    const rule = ashaDecisions(state, { mode: 'max', reductionFactor: 2 });
-    assert.deepEqual(
-      rule.map((d) => [d.cellKey, d.rung, d.pruned]).sort(),
-      after.map((d) => [d.cell_key, d.rung, d.pruned]).sort(),
-    );
+    await assertDecisionsHold(s, sweepId, before, after);
     // A reported value is the cell's validation accuracy at that epoch, as stored (a retried epoch is the same).
     for (const d of after) {
       const m = await s.pool.query(
@@ -180,5 +205,19 @@ describe('ASHA in the sweep workflow, with a worker killed mid-rung', () => {
       'each epoch once',
     );
     assert.deepEqual(await rowsAtRung(), beforeContinue, 'the epochs up to the rung were not trained again');
+  });
+
+  test('the Temporal server killed mid-rung and started again: decisions stand, the rule holds', async () => {
+    const s = fx.s;
+    fx.workers.push(workers(s, 2, 'tq-asha-srv', SLOW));
+    const { ctx, sweepId } = await launch(s, ashaSpec('asha-srv', 'tq-asha-srv'));
+    fx.contexts.push(ctx);
+    await midRung(s, sweepId);
+    const before = await decisionsOf(s, sweepId);
+    await s.restartTemporal({ downMs: 2_000 });
+    assert.equal(await waitForSweep(s, sweepId, 240_000), 'succeeded');
+    const after = await decisionsOf(s, sweepId);
+    assert.ok(after.length > before.length, 'decisions went on after the restart');
+    await assertDecisionsHold(s, sweepId, before, after);
   });
 });

@@ -25,6 +25,8 @@ export {
 export { decodeCheckpoint, encodeCheckpoint, restoreWeights, type TrainingState } from './training/checkpoint';
 export { maximizeActivation, maximizeActivations, type AmOptions, type AmBatchOptions, type AmResult } from './am';
 export { initBackend, currentBackend, BACKENDS, type BackendName, type BackendInfo } from './backend';
+export { explainBackend } from './backend';
+export { nativeStatus, nativeThreadEnv, type NativeStatus } from './native';
 export { loadDataset, listDatasets, fetchDataset, disposeDataset } from './datasets';
 export type { Dataset, DatasetSplit, LoadDatasetOptions } from './datasets/types';
 export { Rng, deriveSeed } from './rng';

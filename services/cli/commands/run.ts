@@ -21,11 +21,14 @@ import { renderResults } from '../results-table';
 import { createProgressView } from '../progress';
 import { InterruptedError, watchSweep } from '../watch';
 import { datasetDir } from './data';
+import { nativeThreadEnv } from '../../engine/native/threads';
 import type { Output } from '../output';
 import type { GlobalOptions } from './shared';
 
 export interface RunOptions extends GlobalOptions {
   workers?: number;
+  /** libtensorflow intra-op threads per worker (native backend); default cores / workers. */
+  threads?: number;
   /** Report directory (default reports/<sweepId>); `false` skips the report. */
   report?: string | false;
   backend: string;
@@ -42,6 +45,15 @@ export interface RunResult {
   results: Awaited<ReturnType<typeof sweepResults>>;
   /** Path of the HTML report, when written. */
   report?: string;
+}
+
+/**
+ * Native TensorFlow threads for `workers` processes sharing this machine: by default one worker per core with one
+ * intra-op thread each, which gave the most cells per hour on 2 cores (bench/threads.ts; README, Performance).
+ */
+function workerThreadEnv(workers: number, threads: number | undefined): Record<string, string> {
+  if (threads === undefined) return nativeThreadEnv(workers);
+  return { TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1' };
 }
 
 /** A sweep that ended without succeeding: exit 1 with the cause and the resume command. */
@@ -82,6 +94,7 @@ export async function runCommand(specPath: string, opts: RunOptions, out: Output
       backend: opts.backend,
       dataDir,
       datasetDir: datasetDir(opts.datasetDir),
+      extraEnv: workerThreadEnv(workerCount, opts.threads),
     });
     const launched = await launchSweep(ctx, spec);
     const sweepId = launched.sweepId;

@@ -1,5 +1,5 @@
 /**
- * Fast gradient kernels for the wasm and cpu backends (see notes/tfjs.md §2–3). Registration is idempotent and may
+ * Fast gradient kernels for the wasm, cpu and tensorflow backends (see notes/tfjs.md §2–3). Registration is idempotent and may
  * happen before or after the backend initialises.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
@@ -11,6 +11,7 @@ import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input-wasm';
 import { makeIdentityWasmConfig } from './identity-wasm';
 import { makeMaxPoolGradWasmConfig } from './max-pool-grad-wasm';
 import { makeSumWasmConfig } from './sum-wasm';
+import { leakyReluGradTensorflowConfig } from './leaky-relu-grad-tensorflow';
 
 const ours = new WeakSet<KernelFunc>();
 /** The kernels ours replaced, by `backend/kernel`, so wrappers can delegate and re-registration finds them. */
@@ -63,11 +64,17 @@ export function registerWasmKernels(): void {
   }
 }
 
+/** libtensorflow's own LeakyReluGrad for ProxyGrad's gradient on the native backend. */
+export function registerTensorflowKernels(): void {
+  install(leakyReluGradTensorflowConfig.kernelName, 'tensorflow', () => leakyReluGradTensorflowConfig);
+}
+
 /** A loop-reordered Conv2DBackpropFilter for the pure-JS cpu backend. */
 export function registerCpuKernels(): void {
   install('Conv2DBackpropFilter', 'cpu', () => conv2dBackpropFilterCpuConfig);
 }
 
+export { LEAKY_RELU_GRAD } from './leaky-relu-grad-tensorflow';
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter-wasm';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
 export { conv2dBackpropFilterCpu } from './conv2d-backprop-filter-cpu';

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, initBackend, trainModel, proxyLeakyRelu, nativeStatus, type TrainOptions } from '../../services/engine';
 import { loadedNative, TENSORFLOW_VERSION } from '../../services/engine/native';
+import { maxPoolGradOnOneDnn } from '../../services/engine/kernels';
 import { nativeSmokeCheck, SMOKE_TOLERANCE } from '../../services/engine/native/smoke';
 import { packageRoot } from '../../services/paths';
 import { tinyDataset } from '../helpers/tiny-dataset';
@@ -47,6 +48,41 @@ describe('native TensorFlow backend', { skip: nativeSkip() }, () => {
     // dy where x > 0, backward·dy elsewhere (x = 0 included), in float32.
     const slope = Math.fround(0.3);
     assert.deepEqual(Array.from(g!.dataSync()), [1, 2, 3].map((k) => Math.fround(slope * k)).concat([4, 5]));
+  });
+
+  test("MaxPoolGrad on oneDNN equals libtensorflow's own kernel bit for bit (ties, odd sizes, SAME)", () => {
+    const b = tf.backend() as unknown as {
+      binding: Record<string, number>;
+      executeSingleOutput(op: string, attrs: unknown[], inputs: tf.Tensor[]): tf.TensorInfo;
+    };
+    const int = b.binding.TF_ATTR_INT;
+    const str = b.binding.TF_ATTR_STRING;
+    for (const [shape, size, stride, pad] of [
+      [[8, 28, 28, 32], 2, 2, 'valid'],
+      [[3, 9, 7, 5], 2, 2, 'same'],
+      [[3, 9, 9, 4], 3, 3, 'valid'],
+      [[2, 9, 9, 3], 3, 2, 'same'], // overlapping windows: the stock kernel, by design
+    ] as [[number, number, number, number], number, number, 'valid' | 'same'][]) {
+      tf.tidy(() => {
+        const x: tf.Tensor4D = tf.relu(tf.randomUniform(shape, -1, 1, 'float32', 3)); // ~half zeros: ties in many windows
+        const dy = tf.randomUniform(tf.maxPool(x, size, stride, pad).shape, -1, 1, 'float32', 4);
+        const ours = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, size, stride, pad))(x, dy);
+        const stock = b.executeSingleOutput(
+          'MaxPoolGrad',
+          [
+            { name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT },
+            { name: 'ksize', type: int, value: [1, size, size, 1] },
+            { name: 'strides', type: int, value: [1, stride, stride, 1] },
+            { name: 'padding', type: str, value: pad.toUpperCase() },
+            { name: 'data_format', type: str, value: 'NHWC' },
+          ],
+          [x, tf.maxPool(x, size, stride, pad), dy],
+        );
+        const want = tf.engine().makeTensorFromTensorInfo(stock).dataSync();
+        assert.deepEqual(ours.dataSync(), want, `${shape.join('x')} ${size}/${stride} ${pad}`);
+      });
+    }
+    if (loadedNative()?.source === 'setup') assert.equal(maxPoolGradOnOneDnn(), true, 'the oneDNN path is in use');
   });
 
   test(`conv + ProxyGrad gradients match the cpu backend within ${SMOKE_TOLERANCE.cpu} (relative)`, async () => {

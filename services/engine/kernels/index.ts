@@ -12,6 +12,7 @@ import { makeIdentityWasmConfig } from './identity-wasm';
 import { makeMaxPoolGradWasmConfig } from './max-pool-grad-wasm';
 import { makeSumWasmConfig } from './sum-wasm';
 import { leakyReluGradTensorflowConfig } from './leaky-relu-grad-tensorflow';
+import { makeMaxPoolGradTensorflowConfig } from './max-pool-grad-tensorflow';
 
 const ours = new WeakSet<KernelFunc>();
 /** The kernels ours replaced, by `backend/kernel`, so wrappers can delegate and re-registration finds them. */
@@ -41,10 +42,10 @@ function install(kernelName: string, backendName: string, make: (stock: KernelCo
  */
 const OVERRIDE_BATCH_MAT_MUL = true;
 
-/** Wraps a stock wasm kernel: `make` gets the kernel ours replaced, to delegate the cases it does not cover. */
-function wrapStock(kernelName: string, make: (stock: KernelConfig) => KernelConfig) {
-  install(kernelName, 'wasm', (stock) => {
-    if (stock === undefined) throw new Error(`wasm ${kernelName} kernel is not registered`);
+/** Wraps a stock kernel: `make` gets the kernel ours replaced, to delegate the cases it does not cover. */
+function wrapStock(kernelName: string, make: (stock: KernelConfig) => KernelConfig, backendName = 'wasm') {
+  install(kernelName, backendName, (stock) => {
+    if (stock === undefined) throw new Error(`${backendName} ${kernelName} kernel is not registered`);
     return make(stock);
   });
 }
@@ -64,9 +65,13 @@ export function registerWasmKernels(): void {
   }
 }
 
-/** libtensorflow's own LeakyReluGrad for ProxyGrad's gradient on the native backend. */
+/**
+ * For the native backend (after tfjs-node registered its kernels): libtensorflow's own LeakyReluGrad for ProxyGrad's
+ * gradient, and MaxPoolGrad on oneDNN.
+ */
 export function registerTensorflowKernels(): void {
   install(leakyReluGradTensorflowConfig.kernelName, 'tensorflow', () => leakyReluGradTensorflowConfig);
+  wrapStock('MaxPoolGrad', makeMaxPoolGradTensorflowConfig, 'tensorflow');
 }
 
 /** A loop-reordered Conv2DBackpropFilter for the pure-JS cpu backend. */
@@ -75,6 +80,7 @@ export function registerCpuKernels(): void {
 }
 
 export { LEAKY_RELU_GRAD } from './leaky-relu-grad-tensorflow';
+export { maxPoolGradOnOneDnn } from './max-pool-grad-tensorflow';
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter-wasm';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
 export { conv2dBackpropFilterCpu } from './conv2d-backprop-filter-cpu';

@@ -22,6 +22,7 @@ import { createProgressView } from '../progress';
 import { InterruptedError, watchSweep } from '../watch';
 import { datasetDir } from './data';
 import { nativeThreadEnv } from '../../engine/native/threads';
+import { nativeStatus } from '../../engine/native/status';
 import type { Output } from '../output';
 import type { GlobalOptions } from './shared';
 
@@ -54,6 +55,18 @@ export interface RunResult {
 function workerThreadEnv(workers: number, threads: number | undefined): Record<string, string> {
   if (threads === undefined) return nativeThreadEnv(workers);
   return { TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1' };
+}
+
+/**
+ * Where workers will fall back to wasm because native TensorFlow is not set up: how to go faster. The quick demo
+ * keeps wasm (no compiler or 274 MB download needed to start); bench/threads.ts measured the demo's sweep at 1.8×
+ * the cells per hour on native TensorFlow (README, Performance).
+ */
+function fasterBackendHint(backend: string): string | undefined {
+  if (backend !== 'auto') return undefined;
+  const native = nativeStatus();
+  if (native.setup || native.stock.length) return undefined;
+  return 'workers use the wasm backend: `npx proxysweep setup native` (one 274 MB download, ~15 s to build) makes sweeps ~1.8× faster on CPU';
 }
 
 /** A sweep that ended without succeeding: exit 1 with the cause and the resume command. */
@@ -96,6 +109,8 @@ export async function runCommand(specPath: string, opts: RunOptions, out: Output
       datasetDir: datasetDir(opts.datasetDir),
       extraEnv: workerThreadEnv(workerCount, opts.threads),
     });
+    const hint = fasterBackendHint(opts.backend);
+    if (hint && !out.json) process.stderr.write(`${hint}\n`);
     const launched = await launchSweep(ctx, spec);
     const sweepId = launched.sweepId;
     let action: RunResult['action'] = 'started';

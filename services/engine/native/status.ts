@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gpuVisibility } from './gpu';
 import { activeInstall, installedPackageDir, type NativeManifest } from './layout';
-import { loadedNative, type NativeLoad } from './load';
 
-/** What native TensorFlow this checkout has, found without loading it (for `doctor` and backend notes). */
+/**
+ * What native TensorFlow this checkout has, found without loading it or TensorFlow.js (for `doctor`, backend notes
+ * and the CLI); `loadedNative()` says what a process actually loaded.
+ */
 export interface NativeStatus {
   /** The install `setup native` made active, if any. */
   setup?: { dir: string } & Pick<NativeManifest, 'variant' | 'tensorflow' | 'tfjsNode' | 'builtAt' | 'smoke'>;
@@ -13,8 +15,6 @@ export interface NativeStatus {
   /** Whether the tfjs-node package (the JS that drives the binding) is in node_modules. */
   tfjsNodePackage: boolean;
   gpu: { visible: boolean; why: string };
-  /** What this process loaded, if it already did. */
-  loaded?: NativeLoad;
   /** One line: what the engine would load, or how to get it. */
   summary: string;
 }
@@ -50,7 +50,7 @@ export function nativeStatus(): NativeStatus {
   } else {
     summary = `native TensorFlow is not set up: \`proxysweep setup native\`${gpu.visible ? ' --gpu' : ''} builds it (wasm is used meanwhile)`;
   }
-  return { setup, stock, tfjsNodePackage, gpu, loaded: loadedNative(), summary };
+  return { setup, stock, tfjsNodePackage, gpu, summary };
 }
 
 /** node-pre-gyp's layout for Node 20 (N-API 8); the stock install script puts the binding there. */

@@ -4,6 +4,7 @@
  * `unavailable` instead of `ready`). bench/train.ts's own children and bench/torch_reference.py speak it alike.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 export type Row = Record<string, unknown>;
@@ -91,4 +92,30 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** CPU time counters of the whole machine from /proc/stat (Linux), or undefined elsewhere. */
+function cpuTimes(): { idle: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3] + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits (up to `maxMs`) until the machine's CPUs were ≥ 90% idle over half a second, so that a measurement does
+ * not start while something else runs (the build machines are shared). Returns false if it never was.
+ */
+export async function waitForIdle(maxMs = 60_000): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 500));
+    const b = cpuTimes();
+    if (!a || !b) return true;
+    if ((b.idle - a.idle) / Math.max(1, b.total - a.total) >= 0.9) return true;
+    if (Date.now() > deadline) return false;
+  }
 }

@@ -10,7 +10,8 @@
  *   1×N  one process with N threads (native TF, PyTorch) (the machine, the other way)
  *
  * with N = the cores. Measurements are interleaved in rounds (each round measures every engine and layout once),
- * and each figure is the median of `--repeat` rounds, so slow drift on a shared machine hits all engines alike.
+ * and each figure is the median of `--repeat` rounds, so slow drift on a shared machine hits all engines alike;
+ * each measurement waits (up to a minute) for the CPUs to be idle before it starts.
  *
  *   npm run bench:train [-- --json | --markdown] [-- --repeat 3] [-- --steps 30] [-- --cpu] [-- --no-torch]
  *
@@ -29,7 +30,7 @@ import { createInterface } from 'node:readline';
 import { BACKENDS, buildModel, initBackend, tf, trainModel, type BackendName } from '../services/engine';
 import { nativeStatus } from '../services/engine/native';
 import type { Dataset } from '../services/engine/datasets/types';
-import { measureTogether, median, round, type ChildSpec, type Row } from './barrier';
+import { measureTogether, median, round, waitForIdle, type ChildSpec, type Row } from './barrier';
 
 type Input = [number, number, number];
 
@@ -384,6 +385,7 @@ async function main(): Promise<void> {
   }
   const slots = plan(opts);
   const dropped = new Map<string, string>(); // engine/backend → why unavailable
+  let busyStarts = 0; // measurements that found the machine busy after waiting a minute
   const started = performance.now();
   const load0 = os.loadavg()[0].toFixed(2);
   for (let round_ = 1; round_ <= opts.repeat; round_++) {
@@ -402,6 +404,7 @@ async function main(): Promise<void> {
         continue;
       }
       const { specs, steps } = childSpecs(slot, opts, python);
+      if (!(await waitForIdle())) busyStarts++;
       const m = await measureTogether(specs, steps * opts.batch);
       if ('unavailable' in m) {
         dropped.set(who, m.unavailable);
@@ -423,12 +426,16 @@ async function main(): Promise<void> {
       `\n${opts.cores} cores, batch ${opts.batch}, ${opts.steps} timed steps, medians of ${opts.repeat} interleaved rounds (${minutes} min; load average ${load0} before, ${os.loadavg()[0].toFixed(2)} after).`,
     );
     for (const [who, why] of dropped) console.log(`Not measured: ${who} (${why.split(';')[0]}).`);
+    if (busyStarts) console.log(`${busyStarts} measurement(s) started while other work kept the CPUs busy.`);
     return;
   }
   const rs = ratios(all, opts);
   if (opts.json) {
     for (const f of all) console.log(JSON.stringify(jsonRow(f)));
     for (const r of rs) console.log(JSON.stringify({ ratio: 'proxysweep/pytorch', ...r }));
+    console.log(
+      JSON.stringify({ rounds: opts.repeat, minutes, busy_starts: busyStarts, dropped: Object.fromEntries(dropped) }),
+    );
     return;
   }
   console.log(

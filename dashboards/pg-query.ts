@@ -45,7 +45,7 @@ export const tableQuery = (sql: string) => new PgQueryBuilder(sql, 'table').refI
 export const timeSeriesQuery = (sql: string) => new PgQueryBuilder(sql, 'time_series').refId('A');
 
 // SQL is written indented inside template literals; strip the common indent so the JSON stays readable.
-function dedent(sql: string): string {
+export function dedent(sql: string): string {
   const lines = sql.replace(/^\n+|\s+$/g, '').split('\n');
   const indent = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
   return lines.map((l) => l.slice(indent)).join('\n');

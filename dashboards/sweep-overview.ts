@@ -15,6 +15,7 @@ import {
   WORKER_STATUS_COLORS,
 } from './panels';
 import { tableQuery, timeSeriesQuery } from './pg-query';
+import { trainingArm } from './sql';
 import { SWEEP, sweepVariable } from './variables';
 
 export const OVERVIEW_UID = 'proxysweep-overview';
@@ -170,8 +171,8 @@ const running = () =>
     .overrideByName('phase', [columnWidth(90)])
     .withTarget(
       tableQuery(`
-        SELECT c.cell_key AS cell, c.dataset, c.arch, c.activation, c.backward_slope AS "backward slope", c.seed,
-               c.phase, c.epochs_done || '/' || c.epochs_total AS epoch,
+        SELECT c.cell_key AS cell, c.dataset, c.arch, ${trainingArm()} AS "training arm", c.seed, c.phase,
+               c.epochs_done || '/' || c.epochs_total AS epoch,
                c.epochs_done::float / greatest(c.epochs_total, 1) AS progress,
                c.attempts, c.worker, c.started_at AS started
         FROM cells c
@@ -191,7 +192,7 @@ const failures = () =>
     ])
     .withTarget(
       tableQuery(`
-        SELECT c.cell_key AS cell, c.dataset, c.arch, c.backward_slope AS "backward slope", c.seed, c.attempts,
+        SELECT c.cell_key AS cell, c.dataset, c.arch, ${trainingArm()} AS "training arm", c.seed, c.attempts,
                c.worker, c.finished_at AS failed, c.error
         FROM cells c
         WHERE c.sweep_id = ${SWEEP} AND c.status = 'failed'

@@ -1,16 +1,9 @@
 import { QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PG } from './datasource';
+import { AM_ARMS_CTE, trainingArm, withCtes } from './sql';
+import { DATASETS, SWEEP } from './variable-refs';
 
-/**
- * How panel SQL refers to the variables. `:sqlstring` quotes and escapes every value (one or many) itself, while
- * the default format leaves single values unquoted (escaping differs by Grafana version). So queries write
- * `= ${SWEEP}` and `IN (${DATASETS})` and never quote by hand. CELLS (multi) and CELL (single) read the same
- * variable; two names keep each query's intent visible.
- */
-export const SWEEP = '${sweep:sqlstring}';
-export const DATASETS = '${dataset:sqlstring}';
-export const CELLS = '${cell:sqlstring}';
-export const CELL = '${cell:sqlstring}';
+export { CELL, CELLS, DATASETS, PROTOCOLS, SWEEP } from './variable-refs';
 
 const sqlVariable = (name: string, label: string, sql: string) =>
   new QueryVariableBuilder(name)
@@ -33,7 +26,20 @@ export const datasetVariable = () =>
     .multi(true)
     .includeAll(true);
 
-const cellText = `c.cell_key || ' (' || c.dataset || ', ' || c.arch || ', b=' || c.backward_slope || ', seed ' || c.seed || ')'`;
+/**
+ * The AM arms (protocols) of the chosen sweep, shown by their short labels; several at once, all by default.
+ * Same name and values on both dashboards that have it, so the dashboard links carry the choice along.
+ */
+export const protocolVariable = () =>
+  sqlVariable(
+    'protocol',
+    'AM arm',
+    withCtes([AM_ARMS_CTE], 'SELECT protocol AS __value, arm AS __text FROM am_arms ORDER BY protocol'),
+  )
+    .multi(true)
+    .includeAll(true);
+
+const cellText = `c.cell_key || ' (' || c.dataset || ', ' || c.arch || ', ' || (${trainingArm()}) || ', seed ' || c.seed || ')'`;
 
 /** Cells of the chosen sweep and datasets, in grid order; several at once, all by default. */
 export const cellsVariable = () =>

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { nativeStatus } from '../services/engine';
 
-const ENGINE_TESTS = ['proxy-leaky-relu', 'am', 'models', 'training'];
+const ENGINE_TESTS = ['proxy-leaky-relu', 'am', 'am-steps', 'models', 'training'];
 
 function main(): number {
   const status = nativeStatus();

@@ -13,8 +13,13 @@ export interface CellRunSettings {
   trainTimeoutMs: number;
   amTimeoutMs: number;
   heartbeatTimeoutMs: number;
-  /** AM backward slopes to run on every trained cell (empty: no AM). */
+  /** AM backward slopes to run on every trained cell, for every AM arm (empty: no AM). */
   amSlopes: number[];
+  /**
+   * The AM arms (protocol keys) to run on every trained cell. Absent in runs started before AM arms existed:
+   * those run the sweep's only arm.
+   */
+  amProtocols?: string[];
 }
 
 export interface SweepWorkflowInput {
@@ -35,6 +40,10 @@ export interface SweepState extends SweepWorkflowInput {
   exhausted: boolean;
   finished: { succeeded: number; failed: number; cancelled: number };
   runs: number;
+  /** Cells that came back cancelled by an earlier run, to start again (absent in older runs' states). */
+  requeue?: string[];
+  /** How often each cell was requeued in this sweep run. */
+  requeued?: Record<string, number>;
 }
 
 export interface CellRef {
@@ -85,4 +94,12 @@ export interface TrainCellResult {
   testLoss: number | null;
   /** True when the cell had finished training before (a retry or resume found the final checkpoint). */
   alreadyTrained: boolean;
+  /** True when the cell had succeeded before (a duplicate run): nothing more to do or record. */
+  alreadySucceeded?: boolean;
+}
+
+/** Part of every compute heartbeat: who runs this attempt, and who ran the one before (retries). */
+export interface AttemptIdentity {
+  worker: string;
+  previousWorker?: string;
 }

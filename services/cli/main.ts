@@ -7,6 +7,11 @@ import { buildProgram } from './program';
  * exit 2; a sweep that ends without succeeding exits 1 with its cause; anything else is a bug: stack, exit 1.
  */
 export async function main(argv: string[]): Promise<void> {
+  // Output piped into `head` and the like: a closed pipe just means nobody reads any more.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(argv);
     process.exitCode = process.exitCode ?? 0;

@@ -1,9 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createOutput } from './output';
 import type { GlobalOptions } from './commands/shared';
+import type { CellStatus } from '../db/cells';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
+
+// The meaning of a spec without AM settings changed in 0.2: say so wherever a spec is given.
+const AM_DEFAULTS_NOTE =
+  "AM defaults (since 0.2): the paper's plain ascent x <- clip(x + lr*grad) from zeros, lr 0.1, 200 steps.\n" +
+  'Earlier versions used Adam (lr 0.05, 100 steps); set `am.optimizer: adam` for that protocol.';
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -44,7 +50,7 @@ export function buildProgram(): Command {
     .option('--report <dir>', 'where to write the HTML report (default reports/<sweep id>)')
     .option('--no-report', 'skip the HTML report')
     .option('--no-progress', 'no live progress on stderr')
-    .addHelpText('after', '\nExample:\n  proxysweep run examples/quick-digits.yaml')
+    .addHelpText('after', `\nExample:\n  proxysweep run examples/quick-digits.yaml\n${AM_DEFAULTS_NOTE}`)
     .action(async (spec: string, _o, cmd: Command) => {
       const { runCommand } = await import('./commands/run.js');
       await runCommand(spec, cmd.optsWithGlobals(), out(cmd));
@@ -56,17 +62,38 @@ export function buildProgram(): Command {
     .description('validate a spec and launch its sweep (idempotent: the same spec finds the same sweep)')
     .argument('<spec>', 'sweep spec (YAML or JSON)')
     .option('--new', 'launch a fresh copy even if this spec ran before', false)
+    .addHelpText('after', `\n${AM_DEFAULTS_NOTE}`)
     .action(async (spec: string, _o, cmd: Command) => {
       const { sweepStart } = await import('./commands/sweep.js');
       await sweepStart(spec, cmd.optsWithGlobals(), out(cmd));
     });
   sweep
+    .command('plan')
+    .description('print the cells and AM arms a spec expands to, without starting anything (no services needed)')
+    .argument('<spec>', 'sweep spec (YAML or JSON)')
+    .addHelpText('after', `\nExample:\n  proxysweep sweep plan examples/paper-am.yaml --json\n${AM_DEFAULTS_NOTE}`)
+    .action(async (spec: string, _o, cmd: Command) => {
+      const { sweepPlanCommand } = await import('./commands/plan.js');
+      sweepPlanCommand(spec, out(cmd));
+    });
+  sweep
     .command('status')
-    .description('cells done/running/failed, epochs, errors, ETA')
+    .description('cells done/running/failed, epochs, errors, ETA; lists one page of cells (running and failed first)')
     .argument('<id>', 'sweep id')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--limit <n>', 'cells to list (counts and ETA always cover all)', positiveInt, 50)
+    .addOption(
+      new Option('--state <state>', 'list only cells in this state').choices([
+        'pending',
+        'running',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
+    )
+    .addHelpText('after', '\nExample:\n  proxysweep sweep status my-study-1a2b3c4d --state failed --limit 200')
+    .action(async (id: string, o: { limit: number; state?: CellStatus }, cmd: Command) => {
       const { sweepStatusCommand } = await import('./commands/sweep.js');
-      await sweepStatusCommand(id, globals(cmd), out(cmd));
+      await sweepStatusCommand(id, { ...globals(cmd), limit: o.limit, state: o.state }, out(cmd));
     });
   sweep
     .command('list')
@@ -110,6 +137,16 @@ export function buildProgram(): Command {
     });
 
   sweep
+    .command('delete')
+    .description('delete a sweep and everything recorded for it (cells, metrics, AM results, checkpoints)')
+    .argument('<id>', 'sweep id')
+    .option('--yes', 'really delete (without it: say what would be deleted, exit 2)', false)
+    .action(async (id: string, o: { yes: boolean }, cmd: Command) => {
+      const { sweepDeleteCommand } = await import('./commands/sweep.js');
+      await sweepDeleteCommand(id, { ...globals(cmd), yes: o.yes }, out(cmd));
+    });
+
+  sweep
     .command('report')
     .description('write a self-contained HTML report (results matrix, curves, AM images) and CSVs of a sweep')
     .argument('<id>', 'sweep id')
@@ -129,6 +166,16 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--no-workflows', 'run activities only (workflow tasks go to other workers)')
+    .addOption(
+      new Option('--db-pool <n>', 'PostgreSQL connections per worker process (budget: processes × n < max_connections)')
+        .env('PROXYSWEEP_DB_POOL')
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--db-timeout <seconds>', 'a database query (or connecting) that takes longer fails (default 20)')
+        .env('PROXYSWEEP_DB_TIMEOUT')
+        .argParser(positiveInt),
+    )
     .addOption(new Option('--exit-with-parent').hideHelp())
     .action(async (o, cmd: Command) => {
       const { workerCommand } = await import('./commands/worker.js');
@@ -172,9 +219,20 @@ export function buildProgram(): Command {
     .command('up')
     .description('start them (data persists under --data-dir) and print how other terminals connect')
     .option('--no-ui', 'do not serve the Temporal web UI')
-    .action(async (o: { ui: boolean }, cmd: Command) => {
+    .option('--listen <addr>', 'address to serve other hosts on (0.0.0.0: every interface; default 127.0.0.1)')
+    .addOption(
+      new Option(
+        '--temporal <kind>',
+        'dev: the CLI dev server (SQLite; default); server: the production server on PostgreSQL',
+      ).choices(['dev', 'server']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  proxysweep services up\n  proxysweep services up --listen 10.0.0.5 --temporal server',
+    )
+    .action(async (o: { ui: boolean; listen?: string; temporal?: 'dev' | 'server' }, cmd: Command) => {
       const { servicesUpCommand } = await import('./commands/services.js');
-      await servicesUpCommand({ ...globals(cmd), ui: o.ui }, out(cmd));
+      await servicesUpCommand({ ...globals(cmd), ui: o.ui, listen: o.listen, temporal: o.temporal }, out(cmd));
     });
   services
     .command('down')
@@ -184,14 +242,18 @@ export function buildProgram(): Command {
       await servicesDownCommand(globals(cmd), out(cmd));
     });
 
-  program
-    .command('db')
-    .description('database maintenance')
-    .command('migrate')
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
     .description('apply pending schema migrations')
     .action(async (_o, cmd: Command) => {
       const { dbMigrateCommand } = await import('./commands/db.js');
       await dbMigrateCommand(globals(cmd), out(cmd));
+    });
+  db.command('gc')
+    .description('delete checkpoints nothing needs any more (succeeded cells of sweeps that do not keep them)')
+    .action(async (_o, cmd: Command) => {
+      const { dbGcCommand } = await import('./commands/db.js');
+      await dbGcCommand(globals(cmd), out(cmd));
     });
 
   const data = program.command('data').description('datasets');

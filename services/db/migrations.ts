@@ -133,6 +133,44 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX workers_heartbeat_idx ON workers (last_heartbeat_at DESC);
     `,
   },
+  {
+    version: 4,
+    name: 'AM protocol in the key of every AM result, start-point gradient statistics',
+    // Rows from before AM arms ran with Adam (the only AM optimizer then), with their sweep's learning rate,
+    // steps and init; their sweeps' specs say so explicitly, so resuming one continues with the same protocol.
+    sql: `
+      UPDATE sweeps SET spec = jsonb_set(spec, '{am,optimizer}', '"adam"')
+      WHERE spec ? 'am' AND jsonb_typeof(spec->'am') = 'object' AND NOT (spec->'am') ? 'optimizer';
+
+      ALTER TABLE am_results
+        ADD COLUMN protocol text,
+        ADD COLUMN protocol_params jsonb,
+        ADD COLUMN start_grad_zero_fraction double precision,
+        ADD COLUMN start_grad_l2 double precision;
+
+      UPDATE am_results a SET
+        protocol_params = jsonb_build_object(
+          'optimizer', 'adam', 'learningRate', (s.spec->'am'->>'learningRate')::float8, 'steps', a.steps,
+          'normalize', 'none', 'init', coalesce(s.spec->'am'->>'init', 'zeros'), 'jitter', 0, 'blurEvery', 0)
+          || CASE WHEN s.spec->'am'->>'init' = 'uniform' THEN '{"initScale": 1}'::jsonb ELSE '{}'::jsonb END,
+        protocol = format('adam lr=%s steps=%s init=%s norm=none jitter=0 blur=off',
+          (s.spec->'am'->>'learningRate')::float8, a.steps,
+          CASE WHEN s.spec->'am'->>'init' = 'uniform' THEN 'uniform(1)' ELSE 'zeros' END)
+      FROM cells c JOIN sweeps s ON s.id = c.sweep_id
+      WHERE c.id = a.cell_id;
+
+      ALTER TABLE am_results
+        ALTER COLUMN protocol SET NOT NULL,
+        ALTER COLUMN protocol_params SET NOT NULL,
+        DROP CONSTRAINT am_results_pkey,
+        ADD PRIMARY KEY (cell_id, protocol, am_backward_slope, unit);
+    `,
+  },
+  {
+    version: 5,
+    name: 'what a worker lacks',
+    sql: `ALTER TABLE workers ADD COLUMN problem text, ADD COLUMN problem_at timestamptz;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -140,8 +178,11 @@ export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 // One migrator at a time across all processes (workers starting together all call migrate).
 const LOCK_ID = 7_402_911;
 
-/** Applies pending migrations in one transaction each; safe to run concurrently. Returns versions applied. */
-export async function migrate(pool: pg.Pool): Promise<number[]> {
+/**
+ * Applies pending migrations (up to `upTo`, default all) in one transaction each; safe to run concurrently.
+ * Returns the versions applied.
+ */
+export async function migrate(pool: pg.Pool, opts: { upTo?: number } = {}): Promise<number[]> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
@@ -152,7 +193,7 @@ export async function migrate(pool: pg.Pool): Promise<number[]> {
     );
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
+      if (done.has(m.version) || m.version > (opts.upTo ?? LATEST_VERSION)) continue;
       await client.query('BEGIN');
       try {
         await client.query(m.sql);

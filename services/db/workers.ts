@@ -13,6 +13,9 @@ export interface WorkerRow {
   started_at: Date;
   last_heartbeat_at: Date;
   stopped_at: Date | null;
+  /** What this worker lacked the last time a cell could not run on it (null: nothing so far). */
+  problem: string | null;
+  problem_at: Date | null;
 }
 
 export async function registerWorker(
@@ -56,4 +59,9 @@ export async function liveWorkerCount(q: Queryable, taskQueue: string, withinSec
 
 export async function listWorkers(q: Queryable): Promise<WorkerRow[]> {
   return (await q.query<WorkerRow>('SELECT * FROM workers ORDER BY last_heartbeat_at DESC')).rows;
+}
+
+/** Records what this worker lacks (a missing dataset, an unreachable service), shown by `workers` and status. */
+export async function recordWorkerProblem(q: Queryable, id: string, problem: string): Promise<void> {
+  await q.query(`UPDATE workers SET problem = $2, problem_at = now() WHERE id = $1`, [id, problem]);
 }

@@ -23,7 +23,14 @@ export {
   type StepInfo,
 } from './training/trainer';
 export { decodeCheckpoint, encodeCheckpoint, restoreWeights, type TrainingState } from './training/checkpoint';
-export { maximizeActivation, maximizeActivations, type AmOptions, type AmBatchOptions, type AmResult } from './am';
+export {
+  maximizeActivation,
+  maximizeActivations,
+  type AmOptions,
+  type AmBatchOptions,
+  type AmResult,
+  type AmOptimizerName,
+} from './am';
 export { initBackend, currentBackend, BACKENDS, type BackendName, type BackendInfo } from './backend';
 export { explainBackend } from './backend';
 export { nativeStatus, nativeThreadEnv, type NativeStatus } from './native';

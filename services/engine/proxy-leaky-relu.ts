@@ -1,11 +1,9 @@
 import { tf, type Tensor } from './tf';
 import { LEAKY_RELU_GRAD } from './kernels/leaky-relu-grad-tensorflow';
 
-/** Negative slopes of a rectifier: `forward` shapes the value, `backward` shapes the gradient. */
-export interface ProxySlopes {
-  forward: number;
-  backward: number;
-}
+import type { ProxySlopes } from './slopes';
+
+export type { ProxySlopes } from './slopes';
 
 /**
  * ProxyGrad's rectifier: the forward value of a Leaky ReLU with slope `forward` and the gradient of a Leaky

@@ -1,60 +1,52 @@
 import { markup, type SafeHtml } from './html-escape';
-import { fmtNum, fmtParam, meanStd, sortedDistinct } from './format';
-import { configLabel, groupBy, seriesStyles } from './groups';
-import { seriesDash } from './palette';
+import { DASH, fmtNum, fmtParam, fmtPct, sortedDistinct } from './format';
+import { groupBy } from './groups';
+import { seriesColor } from './palette';
 import { lineChart, type Series } from './svg';
+import { shortArmLabels } from '../spec/am-arms';
+import { trainingArmLabel } from '../sweeps/labels';
 import type { AmCell } from '../sweeps/results';
 import type { ReportData } from './data';
 
-function summaryTable(overall: AmCell[]): SafeHtml {
-  const rows = overall.map(
+const netLabel = (a: AmCell) => `${a.arch} ${trainingArmLabel(a)}`;
+
+function gain(a: AmCell): string {
+  if (a.amBackwardSlope === a.referenceSlope) return 'reference';
+  if (a.gainMean === null) return DASH;
+  return `×${a.gainMean.toFixed(3)} ± ${(a.gainStd ?? 0).toFixed(3)}`;
+}
+
+function summaryTable(rows: AmCell[]): SafeHtml {
+  const body = rows.map(
     (a) =>
-      markup`<tr><td>${fmtParam(a.amBackwardSlope)}</td><td>${fmtNum(a.mean)} ± ${fmtNum(a.std)}</td><td>${fmtNum(a.max)}</td><td>${a.n}</td></tr>`,
+      markup`<tr data-net="${netLabel(a)}" data-slope="${a.amBackwardSlope}"><td>${netLabel(a)}</td><td>${fmtParam(a.amBackwardSlope)}</td><td>${fmtNum(a.mean)} ± ${fmtNum(a.std)}</td><td>${fmtNum(a.max)}</td><td class="gain">${gain(a)}</td><td class="wins">${a.amBackwardSlope === a.referenceSlope ? DASH : `${a.wins} of ${a.pairs}`}</td><td>${fmtPct(a.startZeroFraction)}</td><td>${fmtNum(a.startGradL2)}</td><td>${a.n}</td></tr>`,
   );
-  return markup`<table class="am-summary"><thead><tr><th>AM b.slope</th><th>mean ± std</th><th>max</th><th>n</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return markup`<table class="am-summary"><thead><tr><th>trained net</th><th>AM b.slope</th><th>best ± std</th><th>max</th><th>gain vs ref</th><th>beat ref</th><th>zero grad</th><th>|grad|</th><th>n</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /**
- * Per dataset: the best true activation AM reached (mean ± std over cells and units) against the AM backward
- * slope. One series per training configuration, plus all cells together (the numbers of sweepResults).
+ * Per dataset and AM arm: the best true activation AM reached (mean ± std over cells and classes) against the
+ * AM backward slope, one series per trained net (arch × training arm); beside it the paired comparison with the
+ * reference slope on the same net and class, and the start point's gradient sparsity and norm (the numbers of
+ * sweepResults).
  */
 export function amPlotSection(d: ReportData): SafeHtml {
-  const styles = seriesStyles(d.cells);
-  const datasets = [...new Set(d.cells.map((c) => c.dataset))];
-  const figures = datasets.flatMap((dataset, di) => {
-    const overall = d.results.am.filter((a) => a.dataset === dataset);
-    if (overall.length === 0) return [];
-    const rows = d.am.filter((a) => d.cellById.get(a.cell_id)!.dataset === dataset);
-    const amSlopes = sortedDistinct(rows.map((a) => a.am_backward_slope));
-    const configs = [...new Set(rows.map((a) => configLabel(d.cellById.get(a.cell_id)!)))];
-    const byTraining = groupBy(rows, (a) => {
-      const c = d.cellById.get(a.cell_id)!;
-      return JSON.stringify([configs.indexOf(configLabel(c)), c.backward_slope]);
-    });
-    const keys = [...byTraining.keys()]
-      .map((k) => JSON.parse(k) as [number, number])
-      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const series: Series[] = keys.map(([config, slope]) => {
-      const list = byTraining.get(JSON.stringify([config, slope]))!;
-      return {
-        label: `${configs.length > 1 ? `${configs[config]}, ` : ''}trained b.slope ${fmtParam(slope)}`,
-        color: styles.slopeColor(slope),
-        dash: configs.length > 1 ? seriesDash(config) : '',
-        points: amSlopes.map((x) => {
-          const { mean, std } = meanStd(list.filter((a) => a.am_backward_slope === x).map((a) => a.value));
-          return { x, y: mean, err: std };
-        }),
-      };
-    });
-    series.push({
-      label: 'all cells',
-      color: '#111111',
-      dash: '4 2',
-      points: overall.map((a) => ({ x: a.amBackwardSlope, y: a.mean, err: a.std })),
-    });
+  const labels = shortArmLabels([...new Set(d.results.am.map((a) => a.protocol))]);
+  const nets = [...new Set(d.results.am.map(netLabel))];
+  const groups = groupBy(d.results.am, (a) => `${a.dataset}\u0000${a.protocol}`);
+  const figures = [...groups].map(([key, rows], gi) => {
+    const [dataset, protocol] = key.split('\u0000');
+    const amSlopes = sortedDistinct(rows.map((a) => a.amBackwardSlope));
+    const series: Series[] = [...groupBy(rows, netLabel)].map(([net, list]) => ({
+      label: net,
+      color: seriesColor(nets.indexOf(net)),
+      dash: '',
+      points: list.map((a) => ({ x: a.amBackwardSlope, y: a.mean, err: a.std })),
+    }));
+    const title = `${dataset}: AM maximum${labels.size > 1 ? `, ${labels.get(protocol)}` : ''}`;
     const chart = lineChart({
-      id: `am-${di}`,
-      title: `${dataset}: AM maximum`,
+      id: `am-${gi}`,
+      title,
       xLabel: 'AM backward slope',
       yLabel: 'best true activation',
       series,
@@ -63,10 +55,11 @@ export function amPlotSection(d: ReportData): SafeHtml {
       yFormat: fmtNum,
       plotWidth: 300,
     });
-    return [markup`<figure class="am-plot" data-dataset="${dataset}">${chart}${summaryTable(overall)}</figure>`];
+    return markup`<figure class="am-plot" data-dataset="${dataset}" data-protocol="${protocol}">${chart}<div><p class="muted"><code>${protocol}</code></p>${summaryTable(rows)}</div></figure>`;
   });
+  const ref = [...new Set(d.results.am.map((a) => a.referenceSlope))].map(fmtParam).join('/');
   return markup`<section id="am-plot"><h2>AM maximum vs AM backward slope</h2>
-<p class="note">Best true (forward-slope) class logit that activation maximization reached, mean ± sample std over cells and classes. Colour: the training backward slope of the cells; dashed black: all cells of the dataset (table: its numbers).</p>
+<p class="note">Best true (forward-slope) class logit that activation maximization reached, mean ± sample std over cells and classes, one line per trained net. Gain vs ref: per cell, the mean best value at this AM slope over the mean at the reference slope ${ref} on the same net (mean ± std over cells); beat ref: (cell, class) pairs that reached a higher value than at the reference slope. Zero grad and |grad|: the share of exactly-zero entries and the L2 norm of the proxy input gradient at the start point, the sparsity a backward slope removes.</p>
 ${figures.length ? figures : markup`<p class="empty">No AM results yet.</p>`}
 </section>`;
 }

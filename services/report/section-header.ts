@@ -1,5 +1,7 @@
 import { markup, type SafeHtml } from './html-escape';
 import { fmtTime } from './format';
+import { expandAmArms } from '../spec/am-arms';
+import type { AmSpec } from '../spec/schema';
 import type { ReportData } from './data';
 
 type SpecLike = {
@@ -25,6 +27,21 @@ function specBlock(title: string, rows: SafeHtml[]): SafeHtml | '' {
   return rows.length ? markup`<div class="spec-block"><h3>${title}</h3><table class="kv">${rows}</table></div>` : '';
 }
 
+/** The AM arms a spec's `am` block expands to, by their full protocol keys. */
+function armsBlock(am: Record<string, unknown> | undefined): SafeHtml | '' {
+  if (!am) return '';
+  let keys: string[];
+  try {
+    keys = expandAmArms(am as AmSpec).map((a) => a.key);
+  } catch {
+    return '';
+  }
+  return specBlock(
+    `AM arms (${keys.length})`,
+    keys.map((k) => markup`<tr><td><code>${k}</code></td></tr>`),
+  );
+}
+
 /** Title, identity, status and cell counts, times, and a summary of the spec that produced the sweep. */
 export function headerSection(d: ReportData, generatedAt: Date): SafeHtml {
   const s = d.sweep;
@@ -42,7 +59,7 @@ ${row('sweep id', markup`<code>${s.id}</code>`)}
 ${row('name', s.name)}
 ${row('status', s.status)}
 ${row('cells', `${s.total_cells} total: ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled`)}
-${row('rows', `${d.epochs.length} epoch metrics, ${d.am.length} AM results`)}
+${row('rows', `${d.totals.epochMetrics} epoch metrics, ${d.totals.amResults} AM results`)}
 ${row('created', fmtTime(s.created_at))}
 ${row('started', fmtTime(s.started_at))}
 ${row('finished', fmtTime(s.finished_at))}
@@ -56,6 +73,7 @@ ${spec.description ? markup`<p class="description">${show(spec.description)}</p>
 ${specBlock('grid', kvRows(grid))}
 ${specBlock('base', kvRows(spec.base))}
 ${specBlock('activation maximization', kvRows(spec.am))}
+${armsBlock(spec.am)}
 ${specBlock('execution', kvRows(spec.execution))}
 </div></details>
 <nav><a href="#matrix">results matrix</a> · <a href="#curves">training curves</a> · <a href="#am-plot">AM maximum</a> · <a href="#am-images">AM images</a> · <a href="#cells">cells</a> · data: <a href="cells.csv">cells.csv</a>, <a href="epochs.csv">epochs.csv</a>, <a href="am.csv">am.csv</a></nav>

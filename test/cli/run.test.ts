@@ -158,7 +158,7 @@ describe('`proxysweep run` on the embedded default', () => {
     );
     assert.equal(third.status, 0, third.stderr);
     assert.match(third.stdout, /has already succeeded/);
-    assert.match(third.stdout, /Test accuracy \(mean ± std over seeds\)/);
+    assert.match(third.stdout, /Test accuracy per training arm \(mean ± std over seeds\)/);
     assert.equal(existsSync(join(dataDir, 'services.json')), false);
     assert.equal(await portOpen(state!.postgres!.port), false);
     assert.equal(await portOpen(state!.temporal!.port), false);

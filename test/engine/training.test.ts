@@ -146,6 +146,32 @@ describe('trainModel', () => {
     assert.equal(rest.epochs[0].trainLoss, fullRun.epochs[1].trainLoss);
   });
 
+  test('a checkpoint taken from onStep mid-epoch (time cadence) resumes to the uninterrupted weights', async () => {
+    const opts: TrainOptions = {
+      epochs: 2,
+      batchSize: 8,
+      learningRate: 0.01,
+      optimizer: 'sgd',
+      seed: 4,
+      momentum: 0.9,
+    };
+    const full = model();
+    let saved: Buffer | undefined;
+    // The same run goes on after the checkpoint: taking one must not disturb training.
+    const fullRun = await trainModel(full, dataset(), {
+      ...opts,
+      onStep: async (s, ctx) => {
+        if (s.epoch === 2 && s.step === 7) saved = await ctx.checkpoint();
+      },
+    });
+    const state = decodeCheckpoint(saved!);
+    assert.deepEqual([state.epoch, state.partial.step], [1, 7]);
+    const resumed = model();
+    const rest = await trainModel(resumed, dataset(), { ...opts, resumeFrom: saved });
+    assert.deepEqual(weightsOf(resumed), weightsOf(full));
+    assert.equal(rest.epochs[0].trainLoss, fullRun.epochs[1].trainLoss);
+  });
+
   test('a checkpoint for another architecture is refused with a clear message', async () => {
     const m = model();
     let saved: Buffer | undefined;

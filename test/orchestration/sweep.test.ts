@@ -54,6 +54,7 @@ describe('a small sweep end to end (real Temporal, real Postgres, worker process
     for (const r of am.rows) {
       assert.equal(r.trace.length, 6);
       assert.ok(r.value >= r.initial_value);
+      assert.ok(r.start_grad_zero_fraction >= 0 && r.start_grad_zero_fraction <= 1 && r.start_grad_l2 >= 0);
       assert.deepEqual([...r.image_png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG');
     }
     const results = await sweepResults(s.pool, sweepId);
@@ -64,12 +65,19 @@ describe('a small sweep end to end (real Temporal, real Postgres, worker process
         [0.5, 2],
       ],
     );
+    // Per trained net (training slope) × AM slope: 4 units × 2 seeds, paired with AM slope 0 on the same net.
     assert.deepEqual(
-      results.am.map((a) => [a.amBackwardSlope, a.n]),
+      results.am.map((a) => [a.backwardSlope, a.amBackwardSlope, a.n, a.pairs]),
       [
-        [0, 16],
-        [1, 16],
+        [0, 0, 8, 8],
+        [0, 1, 8, 8],
+        [0.5, 0, 8, 8],
+        [0.5, 1, 8, 8],
       ],
+    );
+    assert.deepEqual(
+      new Set(results.am.map((a) => a.protocol)),
+      new Set(['ascent lr=0.1 steps=5 init=zeros norm=none jitter=0 blur=off']),
     );
   });
 

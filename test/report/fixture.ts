@@ -3,12 +3,15 @@ import { amImagePng } from '../../services/cells/am-image';
 import { imageKey, type ReportData } from '../../services/report/data';
 import { selectAmCells } from '../../services/report/am-selection';
 import { meanStd } from '../../services/report/format';
+import { groupBy } from '../../services/report/groups';
 import type { SweepResults } from '../../services/sweeps/results';
 
 export const XSS = '<script>alert(1)</script>';
 export const XSS_ATTR = '"><img src=x onerror=alert(2)>';
 
 const T0 = new Date('2025-03-01T10:00:00Z');
+
+export const FIXTURE_PROTOCOL = 'ascent lr=0.1 steps=5 init=zeros norm=none jitter=0 blur=off';
 
 /**
  * Report data built in memory (no database): two datasets × two arch/activation configs × two training slopes ×
@@ -104,6 +107,8 @@ export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
               am.push({
                 cell_id: id,
                 cell_key: cell.cell_key,
+                protocol: FIXTURE_PROTOCOL,
+                protocol_params: { optimizer: 'ascent', learningRate: 0.1, steps: 5 },
                 am_backward_slope: amSlope,
                 unit,
                 value: 2 + amSlope + unit * 0.25 + seed * 0.1,
@@ -112,22 +117,29 @@ export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
                 trace: [0.1, 0.5, 1.25],
                 input_shape: [6, 6, 1],
                 image_png: Buffer.alloc(0),
+                start_grad_zero_fraction: amSlope === 0 ? 0.75 : 0,
+                start_grad_l2: 0.5 + amSlope,
               });
-              images.set(imageKey(id, amSlope, unit), png);
+              images.set(imageKey(id, FIXTURE_PROTOCOL, amSlope, unit), png);
             }
           idx++;
         }
   const results = summarize(cells, am);
-  const amSelection = selectAmCells(cells, new Set(am.map((a) => a.cell_id)), opts.maxAmCells);
+  const withAm = cells.filter((c) => am.some((a) => a.cell_id === c.id));
+  const amSelection = selectAmCells(withAm, withAm.length, opts.maxAmCells);
   for (const key of [...images.keys()])
     if (!amSelection.cellIds.includes(Number(key.split('|')[0]))) images.delete(key);
   const counts = { pending: 0, running: 0, succeeded: 15, failed: 1, cancelled: 0 };
   return {
     sweep,
     counts,
+    totals: { cells: cells.length, epochMetrics: epochs.length, amResults: am.length },
+    configs: [
+      ...new Map(cells.map((c) => [`${c.dataset}|${c.arch}|${c.activation}|${c.backward_slope}`, c])).values(),
+    ].map((c) => ({ dataset: c.dataset, arch: c.arch, activation: c.activation, backward_slope: c.backward_slope })),
     cells,
     cellById: new Map(cells.map((c) => [c.id, c])),
-    epochs,
+    curves: { mode: 'cells', cells: cells.filter((c) => epochs.some((m) => m.cell_id === c.id)), epochs },
     am,
     results,
     amSelection,
@@ -136,23 +148,17 @@ export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
 }
 
 // What sweepResults computes in SQL, for data that never went through Postgres.
-function summarize(cells: CellRow[], am: AmResultRow[]): SweepResults {
+export function summarize(cells: CellRow[], am: AmResultRow[]): SweepResults {
+  const cellOf = (id: number) => cells.find((c) => c.id === id)!;
   const accuracy: SweepResults['accuracy'] = [];
-  const seen = new Set<string>();
-  for (const c of cells) {
-    const key = JSON.stringify([c.dataset, c.arch, c.activation, c.backward_slope]);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const vals = cells
-      .filter(
-        (o) => JSON.stringify([o.dataset, o.arch, o.activation, o.backward_slope]) === key && o.status === 'succeeded',
-      )
-      .map((o) => o.test_accuracy!);
-    const { mean, std, n } = meanStd(vals);
+  for (const [, group] of groupBy(cells, (c) => JSON.stringify([c.dataset, c.arch, c.activation, c.backward_slope]))) {
+    const c = group[0];
+    const { mean, std, n } = meanStd(group.filter((o) => o.status === 'succeeded').map((o) => o.test_accuracy!));
     accuracy.push({
       dataset: c.dataset,
       arch: c.arch,
       activation: c.activation,
+      forwardSlope: c.forward_slope,
       backwardSlope: c.backward_slope,
       n,
       mean,
@@ -160,13 +166,45 @@ function summarize(cells: CellRow[], am: AmResultRow[]): SweepResults {
     });
   }
   const amOut: SweepResults['am'] = [];
-  for (const dataset of ['alpha', 'beta'])
-    for (const slope of [0, 1]) {
-      const vals = am
-        .filter((a) => a.am_backward_slope === slope && cells.find((c) => c.id === a.cell_id)!.dataset === dataset)
-        .map((a) => a.value);
-      const { mean, std, n } = meanStd(vals);
-      amOut.push({ dataset, amBackwardSlope: slope, mean, std, max: Math.max(...vals), n });
-    }
+  const refSlope = (protocol: string) =>
+    Math.min(...am.filter((a) => a.protocol === protocol).map((a) => a.am_backward_slope));
+  const groups = groupBy(am, (a) => {
+    const c = cellOf(a.cell_id);
+    return JSON.stringify([c.dataset, c.arch, c.activation, c.backward_slope, a.protocol, a.am_backward_slope]);
+  });
+  for (const [, rows] of groups) {
+    const c = cellOf(rows[0].cell_id);
+    const ref = refSlope(rows[0].protocol);
+    const refValue = (a: AmResultRow) =>
+      am.find(
+        (r) => r.cell_id === a.cell_id && r.protocol === a.protocol && r.unit === a.unit && r.am_backward_slope === ref,
+      )?.value;
+    const gains = [...groupBy(rows, (a) => String(a.cell_id)).values()].map(
+      (list) => meanStd(list.map((a) => a.value)).mean / meanStd(list.map((a) => refValue(a)!)).mean,
+    );
+    const { mean, std, n } = meanStd(rows.map((a) => a.value));
+    const g = meanStd(gains);
+    amOut.push({
+      dataset: c.dataset,
+      arch: c.arch,
+      activation: c.activation,
+      forwardSlope: c.forward_slope,
+      backwardSlope: c.backward_slope,
+      protocol: rows[0].protocol,
+      amBackwardSlope: rows[0].am_backward_slope,
+      mean,
+      std,
+      max: Math.max(...rows.map((a) => a.value)),
+      n,
+      referenceSlope: ref,
+      gainMean: g.mean,
+      gainStd: g.n > 1 ? g.std : null,
+      gainCells: g.n,
+      wins: rows.filter((a) => a.value > refValue(a)!).length,
+      pairs: rows.length,
+      startZeroFraction: meanStd(rows.map((a) => a.start_grad_zero_fraction!)).mean,
+      startGradL2: meanStd(rows.map((a) => a.start_grad_l2!)).mean,
+    });
+  }
   return { accuracy, am: amOut };
 }

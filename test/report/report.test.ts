@@ -11,7 +11,7 @@ import { writeSweepReport, type SweepReport } from '../../services/report';
 import { sweepReportCommand } from '../../services/cli/commands/report';
 import { createOutput } from '../../services/cli/output';
 import { NotFoundError } from '../../services/errors';
-import type { SweepContext } from '../../services/sweeps';
+import { sweepResults, type SweepContext } from '../../services/sweeps';
 import type { LocalWorkers } from '../../services/local/workers';
 import { csvRecords } from './csv-parse';
 import { XSS, XSS_ATTR } from './fixture';
@@ -19,11 +19,14 @@ import { XSS, XSS_ATTR } from './fixture';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const NOW = new Date('2025-06-01T12:00:00Z');
 
-// Two datasets (8×8 synthetic with 4 classes, 28×28 digits with 10) × two training slopes × two seeds.
+// Two datasets (8×8 synthetic with 4 classes, 28×28 digits with 10) × two training slopes × two seeds, AM with
+// two arms (ascent and Adam) × two AM slopes.
 const raw = tinySpec('report', {
   base: { arch: 'small-cnn', epochs: 2, batchSize: 64, learningRate: 0.01, trainLimit: 256, testLimit: 64 },
   grid: { dataset: ['synthetic', 'digits'], backwardSlope: [0, 0.5], seed: [0, 1] },
+  am: { backwardSlopes: [0, 1], steps: 5, units: 'all', optimizer: ['ascent', 'adam'] },
 });
+const ARMS = 2;
 const CLASSES: Record<string, number> = { synthetic: 4, digits: 10 };
 
 interface PageLoad {
@@ -141,7 +144,8 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
     );
     assert.equal(cells.length, 8);
     assert.equal(epochs.length, 8 * 2);
-    assert.equal(am.length, 2 * 2 * 2 * (4 + 10));
+    assert.equal(am.length, ARMS * 2 * 2 * 2 * (4 + 10));
+    assert.equal(new Set(am.map((a) => a.am_protocol)).size, ARMS);
     for (const rows of [cells, epochs, am])
       for (const key of ['cell_key', 'dataset', 'arch', 'activation', 'forward_slope', 'backward_slope', 'seed'])
         assert.ok(key in rows[0], `has ${key}`);
@@ -149,6 +153,27 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
     assert.equal(cells.find((c) => c.idx === '1')!.worker, XSS_ATTR);
     assert.ok(epochs.some((e) => e.worker === `a,"b"\nc`));
     assert.deepEqual(new Set(am.map((a) => a.am_backward_slope)), new Set(['0', '1']), 'AM slopes as stored');
+    // Values as the database holds them: params and traces as JSON, times as ISO 8601 UTC, shapes HxWxC.
+    const db = await s.pool.query(
+      `SELECT c.cell_key, c.params, c.created_at, a.trace, a.input_shape, a.protocol, a.am_backward_slope, a.unit, a.value
+       FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1`,
+      [sweepId],
+    );
+    for (const row of db.rows) {
+      const csv = am.find(
+        (a) =>
+          a.cell_key === row.cell_key &&
+          a.am_protocol === row.protocol &&
+          Number(a.am_backward_slope) === row.am_backward_slope &&
+          Number(a.unit) === row.unit,
+      )!;
+      assert.deepEqual(JSON.parse(csv.trace), row.trace);
+      assert.equal(Number(csv.value), row.value);
+      assert.equal(csv.input_shape, row.input_shape.join('x'));
+      const cell = cells.find((c) => c.cell_key === row.cell_key)!;
+      assert.deepEqual(JSON.parse(cell.params), row.params);
+      assert.equal(cell.created_at, row.created_at.toISOString());
+    }
   });
 
   test('the page loads with no network: only the file itself and data: URIs, no console or page errors', () => {
@@ -184,7 +209,7 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
     }
   });
 
-  test('plots: training curves per dataset with a series per cell, AM plot with training slopes + all', async () => {
+  test('plots: training curves per dataset with a series per cell, AM plots per arm with a line per trained net', async () => {
     const plots = await view.page.$$eval('svg.plot', (svgs) =>
       svgs.map((svg) => ({
         id: (svg as unknown as HTMLElement).dataset.plot ?? '',
@@ -204,8 +229,8 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
         assert.ok(p.box > 100);
       }
     }
-    assert.equal(byKind('am-').length, 2, 'one AM plot per dataset');
-    for (const p of byKind('am-')) assert.equal(p.series, 2 + 1, `${p.id}: two training slopes and all cells`);
+    assert.equal(byKind('am-').length, 2 * ARMS, 'one AM plot per dataset and AM arm');
+    for (const p of byKind('am-')) assert.equal(p.series, 2, `${p.id}: one line per trained net (two slopes)`);
     // Every training curve has one vertex per epoch (2).
     const vertices = await view.page.$$eval('svg.plot[data-plot^="curves-acc-"] g.series path.line', (paths) =>
       paths.map((p) => (p.getAttribute('d') ?? '').split(/[ML]/).filter((x) => x.trim()).length),
@@ -213,7 +238,7 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
     assert.deepEqual(vertices, new Array<number>(8).fill(2));
   });
 
-  test('AM image grid: AM slopes × classes decoded images per cell, pixelated at a fixed size', async () => {
+  test('AM image grid: AM arms × AM slopes × classes decoded images per cell, pixelated at a fixed size', async () => {
     const grids = await view.page.$$eval('div.am-cell', (divs) =>
       divs.map((div) => ({
         key: (div as HTMLElement).dataset.cellKey,
@@ -241,7 +266,7 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
     for (const g of grids) {
       const dataset = cells.rows.find((c) => c.cell_key === g.key)!.dataset;
       const side = dataset === 'digits' ? 28 : 8;
-      assert.equal(g.imgs.length, 2 * CLASSES[dataset], `${g.key}: AM slopes × classes`);
+      assert.equal(g.imgs.length, ARMS * 2 * CLASSES[dataset], `${g.key}: AM arms × AM slopes × classes`);
       assert.equal(g.values.length, g.imgs.length);
       for (const v of g.values) assert.match(v ?? '', /^-?\d/);
       for (const img of g.imgs) {
@@ -252,7 +277,46 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
         assert.equal(img.rendering, 'pixelated');
       }
     }
-    assert.equal(await view.page.locator('img').count(), 8 * 2 * 7, 'no img elements but the AM images');
+    assert.equal(await view.page.locator('img').count(), 8 * ARMS * 2 * 7, 'no img elements but the AM images');
+  });
+
+  test('paired AM comparison: gains and wins equal a computation from the raw rows', async () => {
+    const rows = await s.pool.query<{
+      cell_id: number;
+      dataset: string;
+      backward_slope: number;
+      protocol: string;
+      am_backward_slope: number;
+      unit: number;
+      value: number;
+    }>(
+      `SELECT a.cell_id, c.dataset, c.backward_slope, a.protocol, a.am_backward_slope, a.unit, a.value
+       FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1`,
+      [sweepId],
+    );
+    const results = await sweepResults(s.pool, sweepId);
+    assert.equal(results.am.length, 2 * 2 * ARMS * 2, 'dataset × trained net × arm × AM slope');
+    for (const r of results.am.filter((a) => a.amBackwardSlope === 1)) {
+      const group = rows.rows.filter(
+        (x) => x.dataset === r.dataset && x.backward_slope === r.backwardSlope && x.protocol === r.protocol,
+      );
+      const at = (x: (typeof group)[number], slope: number) =>
+        group.find((y) => y.cell_id === x.cell_id && y.unit === x.unit && y.am_backward_slope === slope)!.value;
+      const top = group.filter((x) => x.am_backward_slope === 1);
+      assert.equal(r.referenceSlope, 0);
+      assert.equal(r.pairs, top.length);
+      assert.equal(r.wins, top.filter((x) => x.value > at(x, 0)).length);
+      // A ratio only means something over a positive reference: cells below it are left out.
+      const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+      const perCell = [...new Set(top.map((x) => x.cell_id))]
+        .map((id) => top.filter((x) => x.cell_id === id))
+        .filter((mine) => mean(mine.map((x) => at(x, 0))) > 0)
+        .map((mine) => mean(mine.map((x) => x.value)) / mean(mine.map((x) => at(x, 0))));
+      if (perCell.length === 0) assert.equal(r.gainMean, null);
+      else assert.ok(Math.abs(r.gainMean! - mean(perCell)) < 1e-9, `${r.dataset} ${r.protocol}: ${r.gainMean}`);
+      assert.equal(r.gainCells, perCell.length);
+      assert.ok(r.startZeroFraction! >= 0 && r.startZeroFraction! <= 1 && r.startGradL2! > 0);
+    }
   });
 
   test('cells table: every cell with status, attempts, worker, backend, accuracy; hostile text stays text', async () => {

@@ -8,15 +8,9 @@ import { badOption } from './messages';
 import { gaussian, uniform, seed32 } from './prng';
 import { capCount, type RawDataset, type RawSplit, type SplitLimits } from './raw-split';
 import type { SyntheticOptions } from './types';
+import { SYNTHETIC_DEFAULTS } from './catalog';
 
-export const SYNTHETIC_DEFAULTS: Required<SyntheticOptions> = {
-  height: 8,
-  width: 8,
-  channels: 1,
-  classes: 4,
-  trainSize: 512,
-  testSize: 128,
-};
+export { SYNTHETIC_DEFAULTS };
 
 const BOUNDS: Record<keyof SyntheticOptions, [number, number]> = {
   height: [4, 256],

@@ -1,6 +1,6 @@
 /**
  * Workers × threads benchmark (not a test): how `proxysweep run` should use the cores with native TensorFlow.
- * Runs the quick demo's sweep (examples/quick-digits.yaml: 6 cells of real training + batched AM) end to end
+ * Runs the quick demo's sweep (examples/quick-digits.yaml: 4 cells of real training + batched AM) end to end
  * through the CLI, once per layout and round, and reports cells per hour (cells / wall time of `run`, worker
  * start-up included), the median over rounds, with ratios to the first layout (wasm, one worker per core: the
  * default before native TensorFlow). Services are started once, outside the timing.

@@ -11,11 +11,11 @@
  *
  * with N = the cores. Measurements are interleaved in rounds (each round measures every engine and layout once),
  * and each figure is the median of `--repeat` rounds, so slow drift on a shared machine hits all engines alike;
- * each measurement waits (up to a minute) for the CPUs to be idle before it starts.
+ * each measurement waits (up to `--idle-wait` seconds, 60) for the CPUs to be idle before it starts.
  *
  *   npm run bench:train [-- --json | --markdown] [-- --repeat 3] [-- --steps 30] [-- --cpu] [-- --no-torch]
  *
- * Options: --inputs 28x28x1,32x32x3 · --batch 64 · --steps 30 · --warmup 3 · --cores <available> · --repeat 3 ·
+ * Options: --inputs 28x28x1,32x32x3 · --batch 64 · --steps 30 · --warmup 3 · --cores <available> · --repeat 3 · --idle-wait 60 ·
  * --backends tensorflow-gpu,tensorflow,wasm (those not set up here are reported as unavailable) · --cpu (also the
  * pure-JS cpu backend, ~3 s a step, 2 steps, 1×1 only) · --no-torch · --python <exe> (else $PYTHON, python3,
  * /usr/bin/python3) · --torch-script <path> (else $TORCH_REFERENCE or bench/torch_reference.py) · --markdown (the
@@ -43,6 +43,7 @@ interface Options {
   warmup: number;
   cores: number;
   repeat: number;
+  idleWaitS: number;
   backends: BackendName[];
   torch: boolean;
   python?: string;
@@ -81,6 +82,7 @@ function parseOptions(args: string[]): Options {
     warmup: positiveInt(flag(args, '--warmup'), 3, '--warmup'),
     cores: positiveInt(flag(args, '--cores'), os.availableParallelism(), '--cores'),
     repeat: positiveInt(flag(args, '--repeat'), 3, '--repeat'),
+    idleWaitS: positiveInt(flag(args, '--idle-wait'), 60, '--idle-wait'),
     backends,
     torch: !args.includes('--no-torch'),
     python: flag(args, '--python') ?? process.env.PYTHON,
@@ -404,7 +406,7 @@ async function main(): Promise<void> {
         continue;
       }
       const { specs, steps } = childSpecs(slot, opts, python);
-      if (!(await waitForIdle())) busyStarts++;
+      if (!(await waitForIdle(opts.idleWaitS * 1000))) busyStarts++;
       const m = await measureTogether(specs, steps * opts.batch);
       if ('unavailable' in m) {
         dropped.set(who, m.unavailable);

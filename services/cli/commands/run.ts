@@ -59,14 +59,14 @@ function workerThreadEnv(workers: number, threads: number | undefined): Record<s
 
 /**
  * Where workers will fall back to wasm because native TensorFlow is not set up: how to go faster. The quick demo
- * keeps wasm (no compiler or 274 MB download needed to start); bench/threads.ts measured the demo's sweep at 1.8×
+ * keeps wasm (no compiler or 274 MB download needed to start); bench/threads.ts measured the demo's sweep at 1.9×
  * the cells per hour on native TensorFlow (README, Performance).
  */
 function fasterBackendHint(backend: string): string | undefined {
   if (backend !== 'auto') return undefined;
   const native = nativeStatus();
   if (native.setup || native.stock.length) return undefined;
-  return 'workers use the wasm backend: `npx proxysweep setup native` (one 274 MB download, ~15 s to build) makes sweeps ~1.8× faster on CPU';
+  return 'workers use the wasm backend: `npx proxysweep setup native` (one 274 MB download, ~15 s to build) makes sweeps ~1.9× faster on CPU';
 }
 
 /** A sweep that ended without succeeding: exit 1 with the cause and the resume command. */

@@ -43,6 +43,7 @@ export function buildProgram(): Command {
     .description('all-in-one: start services and local workers, run a sweep to the end, print results, stop')
     .argument('<spec>', 'sweep spec (YAML or JSON)')
     .option('--workers <n>', 'local worker processes (default: one per CPU core)', positiveInt)
+    .option('--threads <n>', 'native TensorFlow threads per worker (default: cores / workers)', positiveInt)
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--keep-services', 'leave the embedded services running afterwards', false)
@@ -292,6 +293,24 @@ export function buildProgram(): Command {
     .action(async (name: string, o: { datasetDir?: string }, cmd: Command) => {
       const { dataFetchCommand } = await import('./commands/data.js');
       await dataFetchCommand(name, o, out(cmd));
+    });
+
+  program
+    .command('setup')
+    .description('install optional components')
+    .command('native')
+    .description(
+      "build the native TensorFlow backend (tfjs-node on PyPI's TensorFlow 2.21 C library) into .tools/native/; ~274 MB download",
+    )
+    .option('--gpu', 'the CUDA 12 build (TensorFlow + NVIDIA wheels, ~2.5 GB download) for GPU nodes', false)
+    .option('--force', 'rebuild even if a matching install passes its smoke test', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  proxysweep setup native\n  proxysweep setup native --gpu   # on each GPU node',
+    )
+    .action(async (o: { gpu: boolean; force: boolean }, cmd: Command) => {
+      const { setupNativeCommand } = await import('./commands/setup.js');
+      await setupNativeCommand(o, out(cmd));
     });
 
   return program;

@@ -47,6 +47,8 @@ const spec = {
     timeouts: { heartbeat: '5s' },
     // The faults land mid-cell: resume from the last epoch, not from the 5-minute cadence.
     checkpointEvery: 0,
+    // The final rows include each cell's last checkpoint (deleted on success otherwise).
+    keepCheckpoints: true,
   },
 };
 

@@ -51,7 +51,13 @@ describe('pause, resize, cancel and resume a running sweep from the CLI', () => 
         base: { dataset: 'synthetic', epochs: 2, batchSize: 32, learningRate: 0.01, trainLimit: 256, testLimit: 64 },
         grid: { backwardSlope: [0, 0.5, 1], seed: [0, 1] },
         am: { backwardSlopes: [1], steps: 2, units: [0] },
-        execution: { maxParallel: 1, taskQueue: 'tq-ctl', timeouts: { heartbeat: '5s' } },
+        execution: {
+          maxParallel: 1,
+          taskQueue: 'tq-ctl',
+          timeouts: { heartbeat: '5s' },
+          checkpointEvery: 0,
+          keepCheckpoints: true,
+        },
       }),
     ));
   });

@@ -112,7 +112,8 @@ describe('failure paths end in a true state', () => {
       s,
       tinySpec('dup', {
         grid: { seed: [0] },
-        execution: { maxParallel: 1, taskQueue: 'tq-dup', timeouts: { heartbeat: '5s' } },
+        // Kept: the last test below needs a trained cell's final checkpoint.
+        execution: { maxParallel: 1, taskQueue: 'tq-dup', timeouts: { heartbeat: '5s' }, keepCheckpoints: true },
       }),
     );
     fx.contexts.push(ctx);

@@ -7,6 +7,7 @@ import { UserError } from '../../errors';
 import { BACKENDS, type BackendName } from '../../engine';
 import { datasetDir } from './data';
 import { workerArgv } from '../../local/workers';
+import { nativeThreadEnv } from '../../engine/native/threads';
 import type { GlobalOptions } from './shared';
 
 export interface WorkerCommandOptions extends GlobalOptions {
@@ -113,7 +114,13 @@ function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
   const children = gpus.map((gpu) =>
     spawn(process.execPath, args, {
       stdio: 'inherit',
-      env: { ...process.env, CUDA_VISIBLE_DEVICES: gpu, PROXYSWEEP_DEVICE: `gpu${gpu}` },
+      // Host threads split between the GPU processes, so their CPU-side pools do not oversubscribe the host.
+      env: {
+        ...process.env,
+        ...nativeThreadEnv(gpus.length),
+        CUDA_VISIBLE_DEVICES: gpu,
+        PROXYSWEEP_DEVICE: `gpu${gpu}`,
+      },
     }),
   );
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => children.forEach((c) => c.kill(sig)));

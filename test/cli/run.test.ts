@@ -91,7 +91,7 @@ describe('`proxysweep run` on the embedded default', () => {
     const result = JSON.parse(second.stdout);
     assert.match(result.action, /^(attached|resumed)$/);
     assert.equal(result.status, 'succeeded');
-    assert.deepEqual(result.counts, { pending: 0, running: 0, succeeded: 4, failed: 0, cancelled: 0 });
+    assert.deepEqual(result.counts, { pending: 0, running: 0, succeeded: 4, failed: 0, cancelled: 0, pruned: 0 });
     assert.equal(result.results.accuracy.length, 2);
     assert.equal(result.report, join(dir, 'report', 'index.html'));
     assert.ok(existsSync(result.report));

@@ -7,6 +7,8 @@ import { startEphemeralServices, type EphemeralServices } from '../../services/l
 import { validateSpec } from '../../services/spec';
 import { launchSweep, openSweepContext } from '../../services/sweeps';
 import { workflowSource } from '../../services/temporal/bundle';
+import { getCell } from '../../services/db';
+import { ashaDecide, emptyAshaState } from '../../workflows/asha';
 
 // The server suggests continue-as-new after 60 events here (default ~4K), so a modest sweep crosses several runs.
 const SUGGEST_AFTER = 60;
@@ -94,6 +96,91 @@ describe('a sweep longer than one workflow history (continue-as-new)', () => {
           [spec.sweepId],
         );
         assert.equal(ok.rows[0].n, cells);
+      } finally {
+        await ctx.close();
+        await connection.close();
+      }
+    },
+  );
+
+  test(
+    'ASHA decisions survive the hand-over: the pruned cells are exactly the rule’s on the arrival order',
+    { timeout: 240_000 },
+    async () => {
+      const taskQueue = 'tq-can-asha';
+      const cells = 24;
+      const spec = validateSpec({
+        name: 'can-asha',
+        base: { dataset: 'synthetic', epochs: 4, validationFraction: 0.2 },
+        grid: { seed: Array.from({ length: cells }, (_, i) => i) },
+        pruner: { type: 'asha', metric: 'valAccuracy', minEpochs: 1, reductionFactor: 2 },
+        // One cell at a time: rung results arrive in grid order, so the expected decisions follow from the rule.
+        execution: { maxParallel: 1, taskQueue },
+      });
+      // A fixed, seed-dependent validation accuracy per (cell, epoch).
+      const valAccuracy = (seed: number, epoch: number) => ((seed * 37) % 23) / 23 + epoch / 100;
+      const connection = await NativeConnection.connect({ address: s.targets.temporal.address });
+      const real = createActivities({
+        pool: s.pool,
+        workerId: 'can-asha',
+        backend: 'none',
+        datasets: new DatasetCache(undefined),
+      });
+      const worker = await Worker.create({
+        connection,
+        taskQueue,
+        ...workflowSource(),
+        activities: {
+          ...real,
+          trainCell: async ({ cellId, untilEpoch }: { cellId: number; untilEpoch?: number }) => {
+            const seed = (await getCell(s.pool, cellId))!.seed;
+            const epochs = untilEpoch ?? 4;
+            return {
+              epochs,
+              testAccuracy: 0.5,
+              testLoss: 1,
+              valAccuracy: valAccuracy(seed, epochs),
+              alreadyTrained: false,
+            };
+          },
+        },
+      });
+      const ctx = await openSweepContext(s.targets);
+      try {
+        const summary = await worker.runUntil(async () => {
+          const { workflowId } = await launchSweep(ctx, spec);
+          return ctx.client.workflow.getHandle(workflowId).result();
+        });
+        // The rule, cell by cell in grid order, at rungs 1 and 2.
+        const state = emptyAshaState();
+        const expected: string[] = [];
+        for (const c of spec.cells) {
+          for (const rung of [1, 2]) {
+            const d = ashaDecide(
+              state,
+              { mode: 'max', reductionFactor: 2 },
+              { cellKey: c.key, rung, value: valAccuracy(c.params.seed, rung) },
+            );
+            if (d === 'prune') {
+              expected.push(c.key);
+              break;
+            }
+          }
+        }
+        assert.ok(expected.length > 0 && expected.length < cells);
+        assert.equal(summary.pruned, expected.length);
+        const pruned = await s.pool.query<{ cell_key: string }>(
+          `SELECT cell_key FROM cells WHERE sweep_id = $1 AND status = 'pruned' ORDER BY idx`,
+          [spec.sweepId],
+        );
+        assert.deepEqual(
+          pruned.rows.map((r) => r.cell_key),
+          expected,
+        );
+        const runs = [];
+        for await (const wf of ctx.client.workflow.list({ query: `WorkflowId = 'sweep-${spec.sweepId}'` }))
+          runs.push(wf);
+        assert.ok(runs.length >= 3, `continued as new with decisions in its state (runs: ${runs.length})`);
       } finally {
         await ctx.close();
         await connection.close();

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type Activities } from '../../activities';
 import { DatasetCache } from '../../services/cells';
 import { startEphemeralServices, type EphemeralServices } from '../../services/local/ephemeral';
 import { validateSpec } from '../../services/spec';
@@ -24,6 +24,25 @@ describe('a sweep longer than one workflow history (continue-as-new)', () => {
     await s?.stop();
   });
 
+  /** A worker with the real workflows and bookkeeping activities, and `trainCell` replaced by a fake. */
+  async function fakeTrainingWorker(taskQueue: string, trainCell: Activities['trainCell']) {
+    const connection = await NativeConnection.connect({ address: s.targets.temporal.address });
+    const real = createActivities({
+      pool: s.pool,
+      workerId: taskQueue,
+      backend: 'none',
+      datasets: new DatasetCache(undefined),
+    });
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      ...workflowSource(),
+      activities: { ...real, trainCell },
+      maxConcurrentActivityTaskExecutions: 20,
+    });
+    return { connection, worker };
+  }
+
   // A lost cell (its end never reaching the new run) would hang the sweep: fail in bounded time instead.
   test(
     'every cell runs exactly once across runs; the window and the summary survive the hand-over',
@@ -37,32 +56,16 @@ describe('a sweep longer than one workflow history (continue-as-new)', () => {
         grid: { seed: Array.from({ length: cells }, (_, i) => i) },
         execution: { maxParallel: 4, taskQueue },
       });
-      const connection = await NativeConnection.connect({ address: s.targets.temporal.address });
-      const real = createActivities({
-        pool: s.pool,
-        workerId: 'can',
-        backend: 'none',
-        datasets: new DatasetCache(undefined),
-      });
       let trainCalls = 0;
       let concurrent = 0;
       let maxConcurrent = 0;
       // Workflow logic under test; compute replaced by inline fakes that only count (bookkeeping is real).
-      const worker = await Worker.create({
-        connection,
-        taskQueue,
-        ...workflowSource(),
-        activities: {
-          ...real,
-          trainCell: async () => {
-            trainCalls++;
-            maxConcurrent = Math.max(maxConcurrent, ++concurrent);
-            await new Promise((r) => setTimeout(r, 20));
-            concurrent--;
-            return { epochs: 1, testAccuracy: 0.5, testLoss: 1, alreadyTrained: false };
-          },
-        },
-        maxConcurrentActivityTaskExecutions: 20,
+      const { connection, worker } = await fakeTrainingWorker(taskQueue, async () => {
+        trainCalls++;
+        maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+        await new Promise((r) => setTimeout(r, 20));
+        concurrent--;
+        return { epochs: 1, testAccuracy: 0.5, testLoss: 1, alreadyTrained: false };
       });
       const ctx = await openSweepContext(s.targets);
       try {
@@ -119,31 +122,16 @@ describe('a sweep longer than one workflow history (continue-as-new)', () => {
       });
       // A fixed, seed-dependent validation accuracy per (cell, epoch).
       const valAccuracy = (seed: number, epoch: number) => ((seed * 37) % 23) / 23 + epoch / 100;
-      const connection = await NativeConnection.connect({ address: s.targets.temporal.address });
-      const real = createActivities({
-        pool: s.pool,
-        workerId: 'can-asha',
-        backend: 'none',
-        datasets: new DatasetCache(undefined),
-      });
-      const worker = await Worker.create({
-        connection,
-        taskQueue,
-        ...workflowSource(),
-        activities: {
-          ...real,
-          trainCell: async ({ cellId, untilEpoch }: { cellId: number; untilEpoch?: number }) => {
-            const seed = (await getCell(s.pool, cellId))!.seed;
-            const epochs = untilEpoch ?? 4;
-            return {
-              epochs,
-              testAccuracy: 0.5,
-              testLoss: 1,
-              valAccuracy: valAccuracy(seed, epochs),
-              alreadyTrained: false,
-            };
-          },
-        },
+      const { connection, worker } = await fakeTrainingWorker(taskQueue, async ({ cellId, untilEpoch }) => {
+        const seed = (await getCell(s.pool, cellId))!.seed;
+        const epochs = untilEpoch ?? 4;
+        return {
+          epochs,
+          testAccuracy: 0.5,
+          testLoss: 1,
+          valAccuracy: valAccuracy(seed, epochs),
+          alreadyTrained: false,
+        };
       });
       const ctx = await openSweepContext(s.targets);
       try {

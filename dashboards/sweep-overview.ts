@@ -220,6 +220,25 @@ const failures = () =>
       `),
     );
 
+const pruned = () =>
+  tablePanel('Pruned cells')
+    .description(
+      'Cells the ASHA pruner stopped, with the rung (epoch) each reached, the metric it reported there and the ' +
+        'epochs it did not train; `proxysweep sweep continue <id> <cell>` trains one on.',
+    )
+    .span(24)
+    .height(8)
+    .withTarget(
+      tableQuery(`
+        SELECT c.cell_key AS cell, c.dataset, c.arch, ${trainingArm()} AS "training arm", c.seed,
+               (c.params->>'learningRate')::float8 AS "learning rate", c.rung, r.value AS "metric at rung",
+               c.epochs_total - c.epochs_done AS "epochs saved", c.finished_at AS pruned
+        FROM cells c LEFT JOIN rung_results r ON r.cell_id = c.id AND r.rung = c.rung
+        WHERE c.sweep_id = ${SWEEP} AND c.status = 'pruned'
+        ORDER BY c.rung, c.idx
+      `),
+    );
+
 const workers = () =>
   tablePanel('Workers on this sweep’s task queue')
     .description('Worker processes polling the sweep’s task queue, running ones first, with their last heartbeat.')
@@ -279,6 +298,7 @@ export function sweepOverviewDashboard(): GeneratedDashboard {
     .withRow(new RowBuilder('Cells'))
     .withPanel(running())
     .withPanel(failures())
+    .withPanel(pruned())
     .withRow(new RowBuilder('Workers'))
     .withPanel(workers());
   return finalizeDashboard(d.build());

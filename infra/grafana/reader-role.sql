@@ -18,7 +18,7 @@ GRANT USAGE ON SCHEMA public TO proxysweep_reader;
 
 -- Only what the dashboards read; `checkpoints` (model weights) and `schema_migrations` stay private.
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM proxysweep_reader;
-GRANT SELECT ON sweeps, cells, epoch_metrics, am_results, workers TO proxysweep_reader;
+GRANT SELECT ON sweeps, cells, epoch_metrics, am_results, rung_results, workers TO proxysweep_reader;
 
 -- Even a mistaken or crafted dashboard query cannot write or run forever.
 ALTER ROLE proxysweep_reader SET default_transaction_read_only = on;

@@ -107,10 +107,12 @@ export function createActivities(deps: ActivityDeps) {
       cellKey: string;
       rung: number;
       value: number | null;
+      /** Its place in the rung's arrival order. */
+      position: number;
       pruned: boolean;
     }): Promise<void> {
-      const { sweepId, cellId, cellKey, rung, value, pruned } = input;
-      await recordRungResult(pool, sweepId, { cell_id: cellId, cell_key: cellKey, rung, value, pruned });
+      const { sweepId, cellId, cellKey, rung, value, position, pruned } = input;
+      await recordRungResult(pool, sweepId, { cell_id: cellId, cell_key: cellKey, rung, value, position, pruned });
       await setCellRung(pool, cellId, rung);
     },
 

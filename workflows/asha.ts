@@ -47,6 +47,11 @@ export function ashaDecide(state: AshaState, config: AshaConfig, report: RungRep
   return decisionAt(list, at, config);
 }
 
+/** Where a cell's result stands in its rung's arrival order (-1: not recorded). */
+export function arrivalPosition(state: AshaState, cellKey: string, rung: number): number {
+  return (state.rungs[String(rung)] ?? []).findIndex(([key]) => key === cellKey);
+}
+
 /** The decision the rule gave the result at position `at` of a rung, seeing only the results before it. */
 function decisionAt(list: [string, number][], at: number, config: AshaConfig): 'continue' | 'prune' {
   const value = list[at][1];

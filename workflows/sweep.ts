@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cellWorkflow } from './cell';
-import { ashaDecide } from './asha';
+import { arrivalPosition, ashaDecide } from './asha';
 import { cellWorkflowId, RUNG_DECISION, RUNG_REACHED } from './ids';
 import type {
   CellFinished,
@@ -99,7 +99,9 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
     await condition(() => state.asha !== undefined);
     const decision = ashaDecide(state.asha!, pruning, { ...report, value: report.value ?? NaN });
     const prune = decision === 'prune';
-    await db.recordRungDecision({ sweepId: state.sweepId, ...report, pruned: prune });
+    // The arrival position is recorded with the decision: a later run replays the rung in exactly this order.
+    const position = arrivalPosition(state.asha!, report.cellKey, report.rung);
+    await db.recordRungDecision({ sweepId: state.sweepId, ...report, position, pruned: prune });
     await getExternalWorkflowHandle(cellWorkflowId(state.sweepId, report.cellKey))
       .signal<[RungDecision]>(RUNG_DECISION, { rung: report.rung, prune })
       .catch(() => undefined); // the cell was cancelled meanwhile: a later run asks again and gets the same answer

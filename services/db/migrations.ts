@@ -183,20 +183,20 @@ export const MIGRATIONS: readonly Migration[] = [
 
       ALTER TABLE epoch_metrics ADD COLUMN val_loss double precision, ADD COLUMN val_accuracy double precision;
 
-      -- One row per (cell, rung) the sweep workflow decided, in the order it decided (seq): a new run of the
-      -- sweep starts from these, so a resume never changes which cells were pruned.
+      -- One row per (cell, rung) the sweep workflow decided, with its place in the rung's arrival order: a new
+      -- run of the sweep starts from these in that order, so a resume never changes which cells were pruned.
       CREATE TABLE rung_results (
-        seq         bigserial UNIQUE,
         sweep_id    text NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
         cell_id     bigint NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
         cell_key    text NOT NULL,
         rung        integer NOT NULL,
+        position    integer NOT NULL,
         value       double precision,
         pruned      boolean NOT NULL,
         decided_at  timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (cell_id, rung)
+        PRIMARY KEY (cell_id, rung),
+        UNIQUE (sweep_id, rung, position)
       );
-      CREATE INDEX rung_results_sweep_idx ON rung_results (sweep_id, seq);
     `,
   },
 ];

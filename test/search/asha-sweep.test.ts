@@ -9,7 +9,7 @@ import { validateSpec } from '../../services/spec';
 import { ashaDecisions, type AshaState } from '../../workflows/asha';
 
 interface Decision {
-  seq: string;
+  position: number;
   cell_key: string;
   rung: number;
   value: number | null;
@@ -47,7 +47,7 @@ const SLOW = { PROXYSWEEP_TEST_STEP_DELAY_MS: '120' };
 
 async function decisionsOf(s: TestServices, sweepId: string): Promise<Decision[]> {
   const r = await s.pool.query<Decision>(
-    'SELECT seq::text, cell_key, rung, value, pruned FROM rung_results WHERE sweep_id = $1 ORDER BY seq',
+    'SELECT position, cell_key, rung, value, pruned FROM rung_results WHERE sweep_id = $1 ORDER BY rung, position',
     [sweepId],
   );
   return r.rows;
@@ -70,14 +70,18 @@ async function midRung(s: TestServices, sweepId: string): Promise<{ id: number; 
   );
 }
 
-/** Decisions taken before a crash stand (by cell and rung: two decisions committing concurrently may take their seq out of commit order); every decision is the rule's on the results in arrival order; statuses follow. */
+/** Decisions taken before a crash stand; every decision is the rule's on the results in arrival order; statuses follow. */
 async function assertDecisionsHold(s: TestServices, sweepId: string, before: Decision[], after: Decision[]) {
   const final = new Map(after.map((d) => [`${d.cell_key}@${d.rung}`, d]));
   for (const d of before)
     assert.deepEqual(final.get(`${d.cell_key}@${d.rung}`), d, 'a decision before the crash stands');
   assert.equal(final.size, after.length, 'one decision per rung');
   const state: AshaState = { rungs: {} };
-  for (const d of after) (state.rungs[String(d.rung)] ??= []).push([d.cell_key, d.value ?? NaN]);
+  for (const d of after) {
+    const list = (state.rungs[String(d.rung)] ??= []);
+    assert.equal(d.position, list.length, 'arrival positions are recorded without gaps');
+    list.push([d.cell_key, d.value ?? NaN]);
+  }
   assert.deepEqual(
     ashaDecisions(state, { mode: 'max', reductionFactor: 2 })
       .map((d) => [d.cellKey, d.rung, d.pruned])

@@ -7,6 +7,10 @@ import { renderResults } from '../../services/cli/results-table';
 import { UserError } from '../../services/errors';
 import { validateSpec } from '../../services/spec';
 import { ashaDecisions, type AshaState } from '../../workflows/asha';
+import { cellWorkflowId } from '../../workflows/ids';
+import { temporal } from '@temporalio/proto';
+
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
 interface Decision {
   position: number;
@@ -53,20 +57,27 @@ async function decisionsOf(s: TestServices, sweepId: string): Promise<Decision[]
   return r.rows;
 }
 
-/** Waits until the pruner has decided twice and a cell trains; returns that cell. */
+/**
+ * Waits until the pruner has decided twice and a cell's training activity is running (not a cell waiting for its
+ * decision between rungs); returns that cell and the worker running the activity.
+ */
 async function midRung(s: TestServices, sweepId: string): Promise<{ id: number; worker: string }> {
   return eventually(
     async () => {
       if ((await decisionsOf(s, sweepId)).length < 2) return undefined;
-      const r = await s.pool.query<{ id: number; worker: string }>(
-        `SELECT id, worker FROM cells WHERE sweep_id = $1 AND status = 'running' AND phase = 'training' AND worker IS NOT NULL
-         ORDER BY idx LIMIT 1`,
+      const r = await s.pool.query<{ id: number; cell_key: string }>(
+        `SELECT id, cell_key FROM cells WHERE sweep_id = $1 AND status = 'running' AND phase = 'training' ORDER BY idx`,
         [sweepId],
       );
-      return r.rows[0];
+      for (const c of r.rows) {
+        const d = await s.client.workflow.getHandle(cellWorkflowId(sweepId, c.cell_key)).describe();
+        const a = d.raw.pendingActivities?.find((p) => p.activityType?.name === 'trainCell' && p.state === STARTED);
+        if (a?.lastWorkerIdentity) return { id: c.id, worker: a.lastWorkerIdentity };
+      }
+      return undefined;
     },
     120_000,
-    'two decisions and a training cell',
+    'two decisions and a running training activity',
   );
 }
 
@@ -117,7 +128,8 @@ describe('ASHA in the sweep workflow, with a worker or the Temporal server kille
     const victim = await midRung(s, sweepId);
     const before = await decisions();
     const index = first.processes.findIndex((p) => victim.worker.endsWith(`:${p.pid}`));
-    (first.processes[index] ?? first.processes[0]).kill('SIGKILL');
+    assert.ok(index >= 0, `the training worker ${victim.worker} is one of ours`);
+    first.processes[index].kill('SIGKILL');
     const second = workers(s, 1, 'tq-asha');
     fx.workers.push(second);
     assert.equal(await waitForSweep(s, sweepId, 240_000), 'succeeded');

@@ -143,6 +143,7 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--no-workflows', 'run activities only (workflow tasks go to other workers)')
+    .option('--no-activities', 'run workflow tasks only, no cells (a small CPU worker beside GPU workers)')
     .addOption(new Option('--exit-with-parent').hideHelp())
     .action(async (o, cmd: Command) => {
       const { workerCommand } = await import('./commands/worker.js');

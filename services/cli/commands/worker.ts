@@ -16,6 +16,8 @@ export interface WorkerCommandOptions extends GlobalOptions {
   backend: string;
   datasetDir?: string;
   workflows: boolean;
+  /** False with --no-activities: poll workflow tasks only. */
+  activities?: boolean;
   /** Internal: exit when the parent process (e.g. `proxysweep run`) goes away. */
   exitWithParent?: boolean;
 }
@@ -30,6 +32,8 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   }
   if (!Number.isInteger(opts.slots) || opts.slots < 1)
     throw new UserError(`--slots must be a positive integer, got ${opts.slots}`);
+  if (!opts.workflows && opts.activities === false)
+    throw new UserError('--no-workflows and --no-activities together leave nothing to poll; drop one');
   if (opts.gpus) return superviseGpuWorkers(opts);
   const targets = resolveTargets(resolveDataDir(opts.dataDir));
   const log = createLogger('worker');
@@ -41,6 +45,7 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
       backend: opts.backend as BackendName | 'auto',
       datasetDir: datasetDir(opts.datasetDir),
       workflows: opts.workflows,
+      activities: opts.activities,
       device: process.env.PROXYSWEEP_DEVICE,
     },
     log,
@@ -61,6 +66,7 @@ function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
     taskQueue: opts.taskQueue,
     backend: opts.backend,
     workflows: opts.workflows,
+    activities: opts.activities,
     dataDir: opts.dataDir,
     datasetDir: opts.datasetDir,
   });

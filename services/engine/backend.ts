@@ -54,7 +54,8 @@ function envPreference(): BackendName | 'auto' {
   return v ? (v as BackendName | 'auto') : 'auto';
 }
 
-function installHint(name: BackendName): string {
+/** How to get `name` on this node, for error messages and `doctor`. */
+export function installHint(name: BackendName): string {
   switch (name) {
     case 'tensorflow-gpu':
       return 'on a GPU node run `npm install @tensorflow/tfjs-node-gpu@4.22.0` (needs CUDA 11.x + cuDNN 8.x, see README)';

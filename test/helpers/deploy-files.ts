@@ -104,12 +104,30 @@ export function cliUsageProblems(words: string[]): string[] {
   return problems;
 }
 
-/** The `proxysweep …` command lines in a text, as words (a line ends at a backtick, pipe, `&&`, `;` or newline). */
-export function proxysweepCommandLines(text: string): string[][] {
+/**
+ * The `proxysweep …` invocations in shell code, as words after the program name: `proxysweep` (or
+ * `node …/proxysweep.js`) where a command starts (a line's start, after `&&`, `;`, `|`, `$(`, `npx` or `--`), up
+ * to a backtick, quote, pipe, `&&`, `;`, `#` or newline. A word such as `-n proxysweep` is no invocation.
+ */
+export function proxysweepCommandLines(code: string): string[][] {
   const lines: string[][] = [];
-  for (const m of text.matchAll(/\bproxysweep(?:\.js)?[ \t]+([^`|;&\n#]*)/g)) {
+  const invocation =
+    /(?:^|&&|;|\||\$\(|\bnpx|\s--)[ \t]*(?:node[ \t]+)?(?:[\w.${}/-]*\/)?proxysweep(?:\.js)?[ \t]+([^`|;&\n#'"]*)/gm;
+  for (const m of code.matchAll(invocation)) {
     const words = m[1].trim().split(/\s+/).filter(Boolean);
     if (words.length && /^[a-z]/.test(words[0])) lines.push(words);
   }
   return lines;
+}
+
+/** The code of a Markdown text, one piece per line: fenced blocks (continuation lines joined) and inline spans. */
+export function markdownCode(markdown: string): string {
+  const pieces: string[] = [];
+  const prose = markdown.replace(/^```[^\n]*\n([\s\S]*?)^```$/gm, (_, block: string) => {
+    pieces.push(block.replace(/\\\n\s*/g, ' '));
+    return '';
+  });
+  // An inline span may wrap onto the next line.
+  for (const m of prose.matchAll(/`([^`]+)`/g)) pieces.push(m[1].replace(/\s*\n\s*/g, ' '));
+  return pieces.join('\n');
 }

@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.proxysweep/', 'scratch/', 'dashboards/generated/', 'reports/'] },
+  { ignores: ['dist/', 'node_modules/', '.proxysweep/', '.tools/', 'scratch/', 'dashboards/generated/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,16 +1,25 @@
 import {
   ActivityCancellationType,
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   getExternalWorkflowHandle,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { NODE_PROBLEM } from './ids';
 import type { CellFinished, CellOutcome, CellWorkflowInput, TrainCellResult } from './types';
 
-const NON_RETRYABLE = ['SpecError', 'DatasetError', 'UserError', 'NotFoundError', 'InjectedFault'];
+// NodeProblem is retried by the workflow (onAnyNode), not by the activity's retry policy.
+const NON_RETRYABLE = ['SpecError', 'UserError', 'NotFoundError', 'InjectedFault', NODE_PROBLEM];
+
+// Waiting for a node that can run the cell: 5 s, 10 s, … up to 2 min between tries.
+const NODE_RETRY_FIRST_MS = 5_000;
+const NODE_RETRY_MAX_MS = 120_000;
 
 // Quick database calls run as local activities: inside the workflow task, no server round trips.
 const db = proxyLocalActivities<Activities>({
@@ -48,11 +57,21 @@ export async function cellWorkflow(input: CellWorkflowInput): Promise<TrainCellR
     retry,
   });
 
+  // A node that cannot run the cell (no dataset files, no database) fails fast; another node gets the next try.
+  const anyNode = <T>(what: () => Promise<T>, budgetMs: number) => onAnyNode(what, input.cellId, budgetMs);
   try {
-    const trained = await compute.trainCell({ cellId: input.cellId });
+    const trained = await anyNode(() => compute.trainCell({ cellId: input.cellId }), settings.trainTimeoutMs);
+    if (trained.alreadySucceeded) {
+      // A duplicate run of a cell that succeeded: its rows are complete; just tell the sweep.
+      await notifySweep(input, 'succeeded');
+      return trained;
+    }
     for (const protocol of settings.amProtocols ?? [undefined]) {
       for (const slope of settings.amSlopes) {
-        await am.maximizeCell({ cellId: input.cellId, amBackwardSlope: slope, protocol });
+        await anyNode(
+          () => am.maximizeCell({ cellId: input.cellId, amBackwardSlope: slope, protocol }),
+          settings.amTimeoutMs,
+        );
       }
     }
     await db.recordCellSucceeded({
@@ -77,6 +96,31 @@ export async function cellWorkflow(input: CellWorkflowInput): Promise<TrainCellR
   }
 }
 
+/**
+ * Runs an activity until it does not fail with a NodeProblem, sleeping with backoff between tries and recording
+ * on the cell what the last node lacked, for at most `budgetMs` (then the last failure stands). Node problems
+ * never use up the spec's retries: those are for failures of the cell itself.
+ */
+async function onAnyNode<T>(what: () => Promise<T>, cellId: number, budgetMs: number): Promise<T> {
+  const start = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await what();
+    } catch (err) {
+      const problem = nodeProblem(err);
+      const pause = Math.min(NODE_RETRY_MAX_MS, NODE_RETRY_FIRST_MS * 2 ** attempt);
+      if (problem === undefined || Date.now() - start + pause > budgetMs) throw err;
+      await db.recordCellWaiting({ cellId, problem });
+      await sleep(pause);
+    }
+  }
+}
+
+function nodeProblem(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === NODE_PROBLEM ? cause.message : undefined;
+}
+
 async function notifySweep(input: CellWorkflowInput, outcome: CellOutcome, error?: string): Promise<void> {
   const message: CellFinished = { cellKey: input.cellKey, outcome, error };
   // The sweep may be gone (cancelled, or a newer run took over under the same id): nothing to tell then.
@@ -85,9 +129,19 @@ async function notifySweep(input: CellWorkflowInput, outcome: CellOutcome, error
     .catch(() => undefined);
 }
 
-/** The innermost failure message (an ActivityFailure wraps the ApplicationFailure thrown by the activity). */
+/**
+ * The innermost failure message (an ActivityFailure wraps the ApplicationFailure thrown by the activity); an
+ * attempt Temporal timed out for lack of heartbeats reads "heartbeat timeout on worker W".
+ */
 function rootMessage(err: unknown): string {
   let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
+  let worker: string | undefined;
+  for (; e; e = e.cause as typeof e) {
+    if (e instanceof ActivityFailure) worker = e.identity || worker;
+    if (e instanceof TimeoutFailure && e.timeoutType === 'HEARTBEAT') {
+      return `heartbeat timeout on worker ${worker ?? '(unknown)'}`;
+    }
+    if (!e.cause) break;
+  }
   return (e?.message ?? String(err)).split('\n')[0];
 }

@@ -2,3 +2,6 @@
 
 export const sweepWorkflowId = (sweepId: string): string => `sweep-${sweepId}`;
 export const cellWorkflowId = (sweepId: string, cellKey: string): string => `cell-${sweepId}-${cellKey}`;
+
+/** Failure type of a problem of one worker node (missing dataset files, unreachable database), not of the cell. */
+export const NODE_PROBLEM = 'NodeProblem';

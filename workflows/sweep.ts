@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   allHandlersFinished,
@@ -28,14 +29,19 @@ export const cellFinishedSignal = defineSignal<[CellFinished]>('cellFinished');
 export const setMaxParallelUpdate = defineUpdate<number, [number]>('setMaxParallel');
 export const progressQuery = defineQuery<SweepProgress>('progress');
 
-// Bookkeeping activities are quick database calls.
 // Quick database calls run as local activities: inside the workflow task, no server round trips.
 const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['NotFoundError'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: ['NotFoundError', 'InjectedFault'],
+  },
 });
 
 const PAGE_SIZE = 100;
+// How often one run starts a cell again that an earlier run's cancellation stopped.
+const MAX_REQUEUES = 3;
 export const MAX_PARALLEL_LIMIT = 1000;
 
 /**
@@ -65,7 +71,14 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
   setHandler(pauseSignal, () => void (state.paused = true));
   setHandler(unpauseSignal, () => void (state.paused = false));
   setHandler(cellFinishedSignal, ({ cellKey, outcome }) => {
-    if (running.delete(cellKey)) state.finished[outcome]++;
+    if (!running.delete(cellKey)) return;
+    // This run never cancels single cells: a cancelled one was stopped by an earlier run (a quick cancel then
+    // resume), so it runs again (a bounded number of times).
+    const tries = (state.requeued ??= {})[cellKey] ?? 0;
+    if (outcome === 'cancelled' && tries < MAX_REQUEUES) {
+      state.requeued[cellKey] = tries + 1;
+      (state.requeue ??= []).push(cellKey);
+    } else state.finished[outcome]++;
   });
   setHandler(
     setMaxParallelUpdate,
@@ -103,6 +116,11 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
   try {
     await syncStatus();
     for (;;) {
+      if (state.requeue?.length) {
+        const again = await db.cellRefs(state.sweepId, state.requeue);
+        state.requeue = [];
+        state.queued.unshift(...again);
+      }
       if (state.queued.length === 0 && !state.exhausted) {
         const page = await db.listCellsToRun(state.sweepId, state.cursor, PAGE_SIZE);
         state.queued = page;
@@ -111,10 +129,14 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
       if (state.queued.length === 0) {
         // Everything is started: wait for the window to drain (still answering pause/resize/progress).
         await condition(
-          () => running.size === 0 || workflowInfo().continueAsNewSuggested || reportedPaused !== state.paused,
+          () =>
+            running.size === 0 ||
+            (state.requeue?.length ?? 0) > 0 ||
+            workflowInfo().continueAsNewSuggested ||
+            reportedPaused !== state.paused,
         );
         await syncStatus();
-        if (running.size === 0) break;
+        if (running.size === 0 && !state.requeue?.length) break;
       } else {
         await condition(() => (!state.paused && running.size < state.maxParallel) || reportedPaused !== state.paused);
         await syncStatus();
@@ -122,7 +144,8 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
           // Start every free slot's cell at once: the starts share one workflow task.
           const batch = state.queued.splice(0, state.maxParallel - running.size);
           await Promise.all(batch.map((cell) => startCell(state, running, cell)));
-          state.cursor = batch[batch.length - 1].idx;
+          // Requeued cells sit before the cursor: it only ever moves forward.
+          state.cursor = Math.max(state.cursor, ...batch.map((c) => c.idx));
         }
       }
       if (workflowInfo().continueAsNewSuggested) {
@@ -141,20 +164,40 @@ export async function sweepWorkflow(input: SweepWorkflowInput | SweepState): Pro
     }
     return summary;
   } catch (err) {
-    if (isCancellation(err)) {
-      await CancellationScope.nonCancellable(async () => {
-        await Promise.all(
-          [...running].map((key) =>
-            getExternalWorkflowHandle(cellWorkflowId(state.sweepId, key))
-              .cancel()
-              .catch(() => undefined),
-          ),
-        );
-        await db.setSweepStatus(state.sweepId, 'cancelled', 'cancelled by request');
-      });
-    }
+    // Continuing as new is how a long sweep goes on (its cells keep running), and a failed sweep was recorded
+    // by finalizeSweep already: neither is a failure to clean up after.
+    if (err instanceof ContinueAsNew || isSweepFailed(err)) throw err;
+    // Every other way out ends the sweep's row and its running cells, so nothing is left `running`.
+    const cancelled = isCancellation(err);
+    await CancellationScope.nonCancellable(async () => {
+      await Promise.all(
+        [...running].map((key) =>
+          getExternalWorkflowHandle(cellWorkflowId(state.sweepId, key))
+            .cancel()
+            .catch(() => undefined),
+        ),
+      );
+      await db
+        .setSweepStatus(
+          state.sweepId,
+          cancelled ? 'cancelled' : 'failed',
+          cancelled ? 'cancelled by request' : `sweep workflow failed: ${rootMessage(err)}`,
+        )
+        .catch(() => undefined); // e.g. the sweep's row was deleted: nothing left to record
+    });
     throw err;
   }
+}
+
+function isSweepFailed(err: unknown): boolean {
+  return err instanceof ApplicationFailure && err.type === 'SweepFailed';
+}
+
+/** The innermost failure message (activity failures wrap the error that caused them). */
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return (e?.message ?? String(err)).split('\n')[0];
 }
 
 async function startCell(state: SweepState, running: Set<string>, cell: SweepState['queued'][number]): Promise<void> {
@@ -166,12 +209,18 @@ async function startCell(state: SweepState, running: Set<string>, cell: SweepSta
       args: [{ ...cell, sweepId: state.sweepId, parentWorkflowId: workflowInfo().workflowId, settings: state.cell }],
       // Cells outlive this run (continue-as-new) and report back by signal.
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      // A cell whose last run succeeded is never started again; one that failed or was cancelled may be.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     });
   } catch (err) {
-    // Still running from an earlier run of this sweep: it will signal us when done.
-    if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
-    running.delete(cell.cellKey);
-    throw err;
+    if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') {
+      running.delete(cell.cellKey);
+      throw err;
+    }
+    // Either its last run succeeded (after this page was read), or one is still open and will signal us.
+    if ((await db.cellStatus(cell.cellId)) === 'succeeded') {
+      running.delete(cell.cellKey);
+      state.finished.succeeded++;
+    }
   }
 }

@@ -40,6 +40,10 @@ export interface SweepState extends SweepWorkflowInput {
   exhausted: boolean;
   finished: { succeeded: number; failed: number; cancelled: number };
   runs: number;
+  /** Cells that came back cancelled by an earlier run, to start again (absent in older runs' states). */
+  requeue?: string[];
+  /** How often each cell was requeued in this sweep run. */
+  requeued?: Record<string, number>;
 }
 
 export interface CellRef {
@@ -90,4 +94,12 @@ export interface TrainCellResult {
   testLoss: number | null;
   /** True when the cell had finished training before (a retry or resume found the final checkpoint). */
   alreadyTrained: boolean;
+  /** True when the cell had succeeded before (a duplicate run): nothing more to do or record. */
+  alreadySucceeded?: boolean;
+}
+
+/** Part of every compute heartbeat: who runs this attempt, and who ran the one before (retries). */
+export interface AttemptIdentity {
+  worker: string;
+  previousWorker?: string;
 }

@@ -1,4 +1,5 @@
 import { decodeCheckpoint, deriveSeed, maximizeActivations, restoreWeights } from '../engine';
+import { DATASET_CATALOG } from '../engine/catalog';
 import { NotFoundError, SpecError } from '../errors';
 import { amUnitsDone, getCell, getSweepOrThrow, loadCheckpoint, setCellPhase, upsertAmResult } from '../db';
 import { findAmArm, type CellParams, type ParsedSpec } from '../spec';
@@ -36,7 +37,9 @@ export async function runAmCell(deps: CellDeps, ref: AmRunRef, hooks: RunnerHook
     throw new NotFoundError(`cell ${cell.cell_key} has no final checkpoint (training must finish before AM)`);
   }
   await setCellPhase(pool, cellId, 'am', workerId);
-  const dataset = await deps.datasets.get(params.dataset, params.trainLimit, params.testLimit);
+  // AM needs only the dataset's shape and classes: no data is loaded.
+  const dataset = DATASET_CATALOG[params.dataset];
+  if (!dataset) throw new SpecError(`unknown dataset "${params.dataset}"`, 'dataset');
   const units = am.units === 'all' ? Array.from({ length: dataset.classes }, (_, i) => i) : am.units;
   const tooBig = units.find((u) => u >= dataset.classes);
   if (tooBig !== undefined)

@@ -4,4 +4,5 @@ export { runAmCell, type AmRunRef } from './am-cell';
 export { finalizeSweep } from './sweep-ops';
 export { DatasetCache } from './dataset-cache';
 export { amImagePng } from './am-image';
-export { InjectedFault } from './fault';
+export { InjectedFault, maybeInjectSweepFault } from './fault';
+export { completeCell } from './complete-cell';

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createOutput } from './output';
 import type { GlobalOptions } from './commands/shared';
+import type { CellStatus } from '../db/cells';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
     .description('all-in-one: start services and local workers, run a sweep to the end, print results, stop')
     .argument('<spec>', 'sweep spec (YAML or JSON)')
     .option('--workers <n>', 'local worker processes (default: one per CPU core)', positiveInt)
+    .option('--threads <n>', 'native TensorFlow threads per worker (default: cores / workers)', positiveInt)
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--keep-services', 'leave the embedded services running afterwards', false)
@@ -76,11 +78,22 @@ export function buildProgram(): Command {
     });
   sweep
     .command('status')
-    .description('cells done/running/failed, epochs, errors, ETA')
+    .description('cells done/running/failed, epochs, errors, ETA; lists one page of cells (running and failed first)')
     .argument('<id>', 'sweep id')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--limit <n>', 'cells to list (counts and ETA always cover all)', positiveInt, 50)
+    .addOption(
+      new Option('--state <state>', 'list only cells in this state').choices([
+        'pending',
+        'running',
+        'succeeded',
+        'failed',
+        'cancelled',
+      ]),
+    )
+    .addHelpText('after', '\nExample:\n  proxysweep sweep status my-study-1a2b3c4d --state failed --limit 200')
+    .action(async (id: string, o: { limit: number; state?: CellStatus }, cmd: Command) => {
       const { sweepStatusCommand } = await import('./commands/sweep.js');
-      await sweepStatusCommand(id, globals(cmd), out(cmd));
+      await sweepStatusCommand(id, { ...globals(cmd), limit: o.limit, state: o.state }, out(cmd));
     });
   sweep
     .command('list')
@@ -124,6 +137,16 @@ export function buildProgram(): Command {
     });
 
   sweep
+    .command('delete')
+    .description('delete a sweep and everything recorded for it (cells, metrics, AM results, checkpoints)')
+    .argument('<id>', 'sweep id')
+    .option('--yes', 'really delete (without it: say what would be deleted, exit 2)', false)
+    .action(async (id: string, o: { yes: boolean }, cmd: Command) => {
+      const { sweepDeleteCommand } = await import('./commands/sweep.js');
+      await sweepDeleteCommand(id, { ...globals(cmd), yes: o.yes }, out(cmd));
+    });
+
+  sweep
     .command('report')
     .description('write a self-contained HTML report (results matrix, curves, AM images) and CSVs of a sweep')
     .argument('<id>', 'sweep id')
@@ -144,6 +167,16 @@ export function buildProgram(): Command {
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--no-workflows', 'run activities only (workflow tasks go to other workers)')
     .option('--no-activities', 'run workflow tasks only, no cells (a small CPU worker beside GPU workers)')
+    .addOption(
+      new Option('--db-pool <n>', 'PostgreSQL connections per worker process (budget: processes × n < max_connections)')
+        .env('PROXYSWEEP_DB_POOL')
+        .argParser(positiveInt),
+    )
+    .addOption(
+      new Option('--db-timeout <seconds>', 'a database query (or connecting) that takes longer fails (default 20)')
+        .env('PROXYSWEEP_DB_TIMEOUT')
+        .argParser(positiveInt),
+    )
     .addOption(new Option('--exit-with-parent').hideHelp())
     .action(async (o, cmd: Command) => {
       const { workerCommand } = await import('./commands/worker.js');
@@ -225,9 +258,20 @@ export function buildProgram(): Command {
     .command('up')
     .description('start them (data persists under --data-dir) and print how other terminals connect')
     .option('--no-ui', 'do not serve the Temporal web UI')
-    .action(async (o: { ui: boolean }, cmd: Command) => {
+    .option('--listen <addr>', 'address to serve other hosts on (0.0.0.0: every interface; default 127.0.0.1)')
+    .addOption(
+      new Option(
+        '--temporal <kind>',
+        'dev: the CLI dev server (SQLite; default); server: the production server on PostgreSQL',
+      ).choices(['dev', 'server']),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  proxysweep services up\n  proxysweep services up --listen 10.0.0.5 --temporal server',
+    )
+    .action(async (o: { ui: boolean; listen?: string; temporal?: 'dev' | 'server' }, cmd: Command) => {
       const { servicesUpCommand } = await import('./commands/services.js');
-      await servicesUpCommand({ ...globals(cmd), ui: o.ui }, out(cmd));
+      await servicesUpCommand({ ...globals(cmd), ui: o.ui, listen: o.listen, temporal: o.temporal }, out(cmd));
     });
   services
     .command('down')
@@ -237,14 +281,18 @@ export function buildProgram(): Command {
       await servicesDownCommand(globals(cmd), out(cmd));
     });
 
-  program
-    .command('db')
-    .description('database maintenance')
-    .command('migrate')
+  const db = program.command('db').description('database maintenance');
+  db.command('migrate')
     .description('apply pending schema migrations')
     .action(async (_o, cmd: Command) => {
       const { dbMigrateCommand } = await import('./commands/db.js');
       await dbMigrateCommand(globals(cmd), out(cmd));
+    });
+  db.command('gc')
+    .description('delete checkpoints nothing needs any more (succeeded cells of sweeps that do not keep them)')
+    .action(async (_o, cmd: Command) => {
+      const { dbGcCommand } = await import('./commands/db.js');
+      await dbGcCommand(globals(cmd), out(cmd));
     });
 
   const data = program.command('data').description('datasets');
@@ -263,6 +311,24 @@ export function buildProgram(): Command {
     .action(async (name: string, o: { datasetDir?: string }, cmd: Command) => {
       const { dataFetchCommand } = await import('./commands/data.js');
       await dataFetchCommand(name, o, out(cmd));
+    });
+
+  program
+    .command('setup')
+    .description('install optional components')
+    .command('native')
+    .description(
+      "build the native TensorFlow backend (tfjs-node on PyPI's TensorFlow 2.21 C library) into .tools/native/; ~274 MB download",
+    )
+    .option('--gpu', 'the CUDA 12 build (TensorFlow + NVIDIA wheels, ~2.5 GB download) for GPU nodes', false)
+    .option('--force', 'rebuild even if a matching install passes its smoke test', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  proxysweep setup native\n  proxysweep setup native --gpu   # on each GPU node',
+    )
+    .action(async (o: { gpu: boolean; force: boolean }, cmd: Command) => {
+      const { setupNativeCommand } = await import('./commands/setup.js');
+      await setupNativeCommand(o, out(cmd));
     });
 
   return program;

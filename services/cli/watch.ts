@@ -3,8 +3,19 @@ import { queryProgress, sweepStatus, type SweepContext, type SweepStatusReport }
 import { ProxysweepError } from '../errors';
 import type { ProgressView } from './progress';
 
-const aborted = (signal?: AbortSignal) =>
-  new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve())));
+/** Waits `ms`, or less when `signal` aborts; the abort listener goes with the wait (one poll, one listener). */
+export function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (signal?.aborted) done();
+    else signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** The user stopped watching (Ctrl-C); the sweep itself goes on. Exit code 130, like any interrupted command. */
 export class InterruptedError extends ProxysweepError {
@@ -38,10 +49,12 @@ export async function watchSweep(
     while (!closed) {
       if (signal?.aborted) throw new InterruptedError(`stopped following sweep ${sweepId}`);
       const live = await queryProgress(ctx, sweep.workflow_id);
-      view.update(await sweepStatus(ctx.pool, sweepId, live));
-      await Promise.race([result, new Promise((r) => setTimeout(r, intervalMs)), aborted(signal)]);
+      // The view shows counts, ETA and a few running cells: a small page keeps each poll cheap at any size.
+      view.update(await sweepStatus(ctx.pool, sweepId, live, { state: 'running', limit: 8 }));
+      // pause() removes its abort listener when it ends, so polls never pile listeners onto `signal`.
+      await Promise.race([result, pause(intervalMs, signal)]);
     }
-    const final = await sweepStatus(ctx.pool, sweepId);
+    const final = await sweepStatus(ctx.pool, sweepId, undefined, { state: 'running', limit: 8 });
     view.update(final);
     return final;
   } finally {

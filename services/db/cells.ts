@@ -2,7 +2,7 @@ import type { Queryable } from './pool';
 
 export type CellStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 /** What a running cell is doing. */
-export type CellPhase = 'training' | 'am' | null;
+export type CellPhase = 'training' | 'am' | 'waiting' | null;
 
 export interface CellRow {
   id: number;
@@ -73,6 +73,19 @@ export async function listCells(q: Queryable, sweepId: string): Promise<CellRow[
   return (await q.query<CellRow>('SELECT * FROM cells WHERE sweep_id = $1 ORDER BY idx', [sweepId])).rows;
 }
 
+/** The given cells of a sweep (unknown keys are skipped), in grid order. */
+export async function listCellsByKeys(
+  q: Queryable,
+  sweepId: string,
+  cellKeys: string[],
+): Promise<Pick<CellRow, 'id' | 'cell_key' | 'idx' | 'status'>[]> {
+  const r = await q.query<Pick<CellRow, 'id' | 'cell_key' | 'idx' | 'status'>>(
+    `SELECT id, cell_key, idx, status FROM cells WHERE sweep_id = $1 AND cell_key = ANY($2::text[]) ORDER BY idx`,
+    [sweepId, cellKeys],
+  );
+  return r.rows;
+}
+
 /** A page of cells that still need work (anything not succeeded), in grid order after `afterIdx`. */
 export async function listCellsToRun(
   q: Queryable,
@@ -87,27 +100,59 @@ export async function listCellsToRun(
   return r.rows;
 }
 
-/** Marks the start of one training attempt: status running, attempts + 1, who runs it. */
-export async function markCellStarted(q: Queryable, id: number, worker: string, backend: string): Promise<void> {
-  await q.query(
+/**
+ * Marks the start of one training attempt: status running, attempts + 1, who runs it. Returns the attempt's
+ * number, which fences its writes (see attempt-fence.ts), or 0 when the cell has succeeded: a succeeded cell is
+ * left as it is (a late duplicate never turns it back to running).
+ */
+export async function markCellStarted(q: Queryable, id: number, worker: string, backend: string): Promise<number> {
+  const r = await q.query<{ attempts: number }>(
     `UPDATE cells SET status = 'running', phase = 'training', attempts = attempts + 1, worker = $2, backend = $3,
-       error = NULL, started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now() WHERE id = $1`,
+       error = NULL, started_at = coalesce(started_at, now()), finished_at = NULL, updated_at = now()
+     WHERE id = $1 AND status <> 'succeeded'
+     RETURNING attempts`,
     [id, worker, backend],
   );
+  return r.rows[0]?.attempts ?? 0;
 }
 
+/** The number of the cell's latest training attempt (0 before the first). */
+export async function cellAttempts(q: Queryable, id: number): Promise<number> {
+  const r = await q.query<{ attempts: number }>('SELECT attempts FROM cells WHERE id = $1', [id]);
+  return r.rows[0]?.attempts ?? 0;
+}
+
+/** What a running cell is doing now (never touches a succeeded cell). */
 export async function setCellPhase(q: Queryable, id: number, phase: CellPhase, worker?: string): Promise<void> {
   await q.query(
-    `UPDATE cells SET phase = $2, worker = coalesce($3, worker), status = 'running', updated_at = now() WHERE id = $1`,
+    `UPDATE cells SET phase = $2, worker = coalesce($3, worker), status = 'running', updated_at = now()
+     WHERE id = $1 AND status <> 'succeeded'`,
     [id, phase, worker ?? null],
   );
 }
 
-export async function setCellEpochsDone(q: Queryable, id: number, epochsDone: number): Promise<void> {
-  await q.query('UPDATE cells SET epochs_done = greatest(epochs_done, $2), updated_at = now() WHERE id = $1', [
-    id,
-    epochsDone,
-  ]);
+/** Raises the cell's epoch count; refused (false) when `attempt` is not the cell's latest. */
+export async function setCellEpochsDone(
+  q: Queryable,
+  id: number,
+  epochsDone: number,
+  attempt?: number,
+): Promise<boolean> {
+  const r = await q.query(
+    `UPDATE cells SET epochs_done = greatest(epochs_done, $2), updated_at = now()
+     WHERE id = $1 AND ($3::int IS NULL OR attempts = $3::int)`,
+    [id, epochsDone, attempt ?? null],
+  );
+  return r.rowCount === 1;
+}
+
+/** The cell waits for a node that can run it; `problem` says what the last node lacked. */
+export async function markCellWaiting(q: Queryable, id: number, problem: string): Promise<void> {
+  await q.query(
+    `UPDATE cells SET status = 'running', phase = 'waiting', error = $2, updated_at = now()
+     WHERE id = $1 AND status <> 'succeeded'`,
+    [id, problem],
+  );
 }
 
 /** Terminal success with the final test metrics. Idempotent. */

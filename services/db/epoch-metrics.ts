@@ -1,3 +1,4 @@
+import { currentAttemptSql } from './attempt-fence';
 import type { Queryable } from './pool';
 
 export interface EpochMetricRow {
@@ -14,11 +15,15 @@ export interface EpochMetricRow {
   recorded_at?: Date;
 }
 
-/** Idempotent: a retried or duplicated epoch overwrites its own row, keyed by (cell_id, epoch). */
-export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow): Promise<void> {
-  await q.query(
+/**
+ * Idempotent: a retried or duplicated epoch overwrites its own row, keyed by (cell_id, epoch). A write from an
+ * `attempt` that is not the cell's latest is refused (returns false), so a zombie activity adds or changes nothing.
+ */
+export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow, attempt?: number): Promise<boolean> {
+  const r = await q.query(
     `INSERT INTO epoch_metrics (cell_id, epoch, train_loss, train_accuracy, test_loss, test_accuracy, images_per_sec, learning_rate, worker, backend)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     SELECT $1::bigint, $2::int, $3::float8, $4::float8, $5::float8, $6::float8, $7::float8, $8::float8, $9::text, $10::text
+     WHERE ${currentAttemptSql('$1', '$11')}
      ON CONFLICT (cell_id, epoch) DO UPDATE SET train_loss = excluded.train_loss, train_accuracy = excluded.train_accuracy,
        test_loss = excluded.test_loss, test_accuracy = excluded.test_accuracy, images_per_sec = excluded.images_per_sec,
        learning_rate = excluded.learning_rate, worker = excluded.worker, backend = excluded.backend, recorded_at = now()`,
@@ -33,8 +38,10 @@ export async function upsertEpochMetric(q: Queryable, m: EpochMetricRow): Promis
       nan(m.learning_rate),
       m.worker,
       m.backend,
+      attempt ?? null,
     ],
   );
+  return r.rowCount === 1;
 }
 
 /** The last recorded epoch of a cell, or undefined when none was recorded. */

@@ -7,3 +7,4 @@ export * from './epoch-metrics';
 export * from './am-results';
 export * from './checkpoints';
 export * from './workers';
+export * from './gc';

@@ -166,6 +166,11 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD PRIMARY KEY (cell_id, protocol, am_backward_slope, unit);
     `,
   },
+  {
+    version: 5,
+    name: 'what a worker lacks',
+    sql: `ALTER TABLE workers ADD COLUMN problem text, ADD COLUMN problem_at timestamptz;`,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

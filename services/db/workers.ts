@@ -13,6 +13,9 @@ export interface WorkerRow {
   started_at: Date;
   last_heartbeat_at: Date;
   stopped_at: Date | null;
+  /** What this worker lacked the last time a cell could not run on it (null: nothing so far). */
+  problem: string | null;
+  problem_at: Date | null;
 }
 
 export async function registerWorker(
@@ -62,8 +65,6 @@ export interface WorkerWithCell extends WorkerRow {
   epochs_done: number | null;
   epochs_total: number | null;
   heartbeat_age_s: number;
-  /** What the worker lacked when a cell last could not run on it, where the schema records that. */
-  problem?: string | null;
 }
 
 /** Workers (not stopped unless `includeStopped`), optionally of one task queue, by queue, host and pid. */
@@ -84,4 +85,9 @@ export async function listWorkersWithCells(
 
 export async function listWorkers(q: Queryable): Promise<WorkerRow[]> {
   return (await q.query<WorkerRow>('SELECT * FROM workers ORDER BY last_heartbeat_at DESC')).rows;
+}
+
+/** Records what this worker lacks (a missing dataset, an unreachable service), shown by `workers` and status. */
+export async function recordWorkerProblem(q: Queryable, id: string, problem: string): Promise<void> {
+  await q.query(`UPDATE workers SET problem = $2, problem_at = now() WHERE id = $1`, [id, problem]);
 }

@@ -1,13 +1,11 @@
 import { createPool, describePgError, redactDatabaseUrl, schemaVersion, LATEST_VERSION } from '../db';
+import { DEFAULT_DB_POOL } from '../temporal/worker';
 import { fail, pass, warn, type CheckResult } from './check';
 
-/**
- * PostgreSQL connections one worker process holds. PROXYSWEEP_DB_POOL sets it; unset, a one-slot worker's pool
- * opens up to four (services/temporal/worker.ts: max(4, slots + 2)).
- */
+/** PostgreSQL connections one worker process holds: PROXYSWEEP_DB_POOL (`worker --db-pool`), else the worker's default. */
 export function connectionsPerWorker(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.PROXYSWEEP_DB_POOL);
-  return Number.isInteger(n) && n > 0 ? n : 4;
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_DB_POOL;
 }
 
 export interface PostgresPlan {

@@ -1,6 +1,9 @@
 import { tf } from './tf';
 import { UserError } from '../errors';
-import { registerCpuKernels, registerWasmKernels } from './kernels';
+import { registerCpuKernels, registerTensorflowKernels, registerWasmKernels } from './kernels';
+import { gpuVisibility } from './native/gpu';
+import { loadNative } from './native/load';
+import { nativeStatus, type NativeStatus } from './native/status';
 
 /** The compute backends the engine can run on, fastest first. */
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -23,9 +26,9 @@ export function currentBackend(): BackendInfo | undefined {
 }
 
 /**
- * Picks and initializes the fastest backend that works, in the order tensorflow-gpu (when
- * `@tensorflow/tfjs-node-gpu` is installed and a GPU is visible), tensorflow (`@tensorflow/tfjs-node`), wasm,
- * cpu. `preference` (or PROXYSWEEP_BACKEND) forces one and fails with a UserError if it is unavailable.
+ * Picks and initializes the fastest backend that works, in the order tensorflow-gpu (native TensorFlow with a GPU
+ * it can use), tensorflow (native TensorFlow on the CPU), wasm, cpu. Native TensorFlow is the build of `proxysweep
+ * setup native [--gpu]` when there is one, else a stock `@tensorflow/tfjs-node-gpu` / `@tensorflow/tfjs-node`. `preference` (or PROXYSWEEP_BACKEND) forces one and fails with a UserError if it is unavailable.
  * Idempotent: later calls return the first choice unless a different backend is forced.
  */
 export async function initBackend(preference: BackendName | 'auto' = envPreference()): Promise<BackendInfo> {
@@ -38,6 +41,7 @@ export async function initBackend(preference: BackendName | 'auto' = envPreferen
   for (const name of candidates) {
     const reason = await tryBackend(name);
     if (reason === true) {
+      if (name.startsWith('tensorflow')) notes.push(`${name}: ${nativeStatus().summary}${threadNote()}`);
       current = { name, tfBackend: tf.getBackend(), notes };
       return current;
     }
@@ -54,13 +58,26 @@ function envPreference(): BackendName | 'auto' {
   return v ? (v as BackendName | 'auto') : 'auto';
 }
 
+/** Which backend {@link initBackend} would pick and why, plus what native TensorFlow this checkout has (for `doctor`). */
+export async function explainBackend(
+  preference: BackendName | 'auto' = envPreference(),
+): Promise<{ backend: BackendInfo; native: NativeStatus }> {
+  const backend = await initBackend(preference);
+  return { backend, native: nativeStatus() };
+}
+
+function threadNote(): string {
+  const intra = process.env.TF_NUM_INTRAOP_THREADS;
+  return intra ? `, ${intra} intra-op thread(s)` : '';
+}
+
 /** How to get `name` on this node, for error messages and `doctor`. */
 export function installHint(name: BackendName): string {
   switch (name) {
     case 'tensorflow-gpu':
-      return 'on a GPU node run `npm install @tensorflow/tfjs-node-gpu@4.22.0` (needs CUDA 11.x + cuDNN 8.x, see README)';
+      return 'on a GPU node run `proxysweep setup native --gpu` (CUDA 12 from PyPI; see README, "GPU nodes")';
     case 'tensorflow':
-      return 'run `npm install @tensorflow/tfjs-node@4.22.0` (downloads libtensorflow from Google)';
+      return 'run `proxysweep setup native` (TensorFlow from PyPI, no other download)';
     default:
       return 'use --backend auto';
   }
@@ -71,16 +88,26 @@ async function tryBackend(name: BackendName): Promise<true | string> {
   try {
     switch (name) {
       case 'tensorflow-gpu': {
-        if (!loadOptional('@tensorflow/tfjs-node-gpu')) return 'package @tensorflow/tfjs-node-gpu not installed';
+        const native = loadNative();
+        registerTensorflowKernels();
+        if (native.variant === 'cpu')
+          return 'the native build is CPU-only (`proxysweep setup native --gpu` builds CUDA 12)';
+        if (native.source === 'stock' && native.package === '@tensorflow/tfjs-node') {
+          return 'stock @tensorflow/tfjs-node is CPU-only';
+        }
         if (!(await tf.setBackend('tensorflow'))) return 'libtensorflow failed to initialize';
         // A missing CUDA/cuDNN only warns and silently runs on the CPU: check for a device.
         const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
-        return usingGpu ? true : 'no GPU visible to libtensorflow (check CUDA 11 / cuDNN 8 and CUDA_VISIBLE_DEVICES)';
+        if (usingGpu) return true;
+        const gpu = gpuVisibility();
+        const libs = native.source === 'stock' ? 'CUDA 11.2 / cuDNN 8.1' : 'the driver (CUDA 12 needs ≥ 525.60)';
+        return gpu.visible
+          ? `a GPU is visible (${gpu.why}) but libtensorflow does not use it: check ${libs} and CUDA_VISIBLE_DEVICES`
+          : `no GPU visible (${gpu.why})`;
       }
       case 'tensorflow':
-        if (!loadOptional('@tensorflow/tfjs-node') && !loadOptional('@tensorflow/tfjs-node-gpu')) {
-          return 'package @tensorflow/tfjs-node not installed';
-        }
+        loadNative();
+        registerTensorflowKernels();
         return (await tf.setBackend('tensorflow')) ? true : 'libtensorflow failed to initialize';
       case 'wasm':
         registerWasmKernels();
@@ -91,18 +118,5 @@ async function tryBackend(name: BackendName): Promise<true | string> {
     }
   } catch (err) {
     return err instanceof Error ? err.message.split('\n')[0] : String(err);
-  }
-}
-
-function loadOptional(pkg: string): boolean {
-  try {
-    // Native backends are optional dependencies: a plain require, resolved at run time.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(pkg);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(pkg))
-      return false;
-    throw err;
   }
 }

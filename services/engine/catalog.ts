@@ -4,6 +4,6 @@
  * can validate a sweep without loading the compute engine.
  */
 export { DATASET_CATALOG, listDatasets, SYNTHETIC_DEFAULTS } from './datasets/catalog';
-export { ARCH_OPTIONS, ARCHITECTURES, type ArchName } from './models/catalog';
+export { ARCH_OPTIONS, ARCHITECTURES, archOptionProblems, type ArchName, type ArchOptionRule } from './models/catalog';
 export { resolveSlopes, DEFAULT_LEAKY_SLOPE, type ActivationConfig, type ActivationMode } from './slopes';
 export type { ProxySlopes } from './slopes';

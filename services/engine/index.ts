@@ -32,6 +32,8 @@ export {
   type AmOptimizerName,
 } from './am';
 export { initBackend, currentBackend, BACKENDS, type BackendName, type BackendInfo } from './backend';
+export { explainBackend } from './backend';
+export { nativeStatus, nativeThreadEnv, type NativeStatus } from './native';
 export { loadDataset, listDatasets, fetchDataset, disposeDataset } from './datasets';
 export type { Dataset, DatasetSplit, LoadDatasetOptions } from './datasets/types';
 export { Rng, deriveSeed } from './rng';

@@ -1,4 +1,5 @@
 import { tf, type Tensor } from './tf';
+import { LEAKY_RELU_GRAD } from './kernels/leaky-relu-grad-tensorflow';
 
 import type { ProxySlopes } from './slopes';
 
@@ -18,6 +19,17 @@ export function proxyLeakyRelu<T extends Tensor>(x: T, slopes: ProxySlopes): T {
   return proxyFn(forward, backward)(x) as T;
 }
 
+/**
+ * dy · leakyRelu'(x, alpha): one native op where the backend registers it (libtensorflow's LeakyReluGrad), else
+ * dy · step(x, alpha), step being 1 where x > 0 and alpha elsewhere. Both give the same values.
+ */
+function leakyReluGrad(dy: Tensor, x: Tensor, alpha: number): Tensor {
+  if (tf.getKernel(LEAKY_RELU_GRAD, tf.getBackend())) {
+    return tf.engine().runKernel(LEAKY_RELU_GRAD, { dy, x }, { alpha }) as Tensor;
+  }
+  return tf.mul(dy, tf.step(x, alpha));
+}
+
 // customGrad needs Tensor arguments only, so the slopes are closed over; one function per slope pair is cached
 // because layers call this on every step and slopes take few distinct values.
 const proxyFns = new Map<string, (x: Tensor) => Tensor>();
@@ -32,8 +44,7 @@ function proxyFn(forward: number, backward: number): (x: Tensor) => Tensor {
       save([input]);
       return {
         value: forward === 0 ? tf.relu(input) : tf.leakyRelu(input, forward),
-        // step(x, a) is 1 where x > 0 and a elsewhere: exactly the derivative of leakyRelu(x, a).
-        gradFunc: (dy, saved) => tf.mul(dy, tf.step(saved[0], backward)),
+        gradFunc: (dy, saved) => leakyReluGrad(dy as Tensor, saved[0], backward),
       };
     }) as unknown as (x: Tensor) => Tensor;
     proxyFns.set(key, fn);

@@ -22,6 +22,8 @@ export interface WorkerArgs {
   workflows?: boolean;
   activities?: boolean;
   exitWithParent?: boolean;
+  dbPool?: number;
+  dbTimeout?: number;
 }
 
 /** The argv (after `node`) that starts one `proxysweep worker` process. */
@@ -32,6 +34,8 @@ export function workerArgv(bin: string, o: WorkerArgs): string[] {
   if (o.dataDir) args.push('--data-dir', o.dataDir);
   if (o.datasetDir) args.push('--dataset-dir', o.datasetDir);
   if (o.exitWithParent) args.push('--exit-with-parent');
+  if (o.dbPool) args.push('--db-pool', String(o.dbPool));
+  if (o.dbTimeout) args.push('--db-timeout', String(o.dbTimeout));
   return args;
 }
 

@@ -10,20 +10,21 @@ export interface AmSelection {
 }
 
 /**
- * Cells whose AM images the report shows. Every cell with AM results when there are at most `limit`;
- * otherwise one per dataset × arch × activation × training backward slope (the lowest seed, then the earliest
- * grid position), and if that is still too many, the first `limit` of those in grid order.
+ * Cells whose AM images the report shows, from `candidates` (cells with AM results, or when there are more than
+ * `limit` of those, `withAm` in all, one representative per configuration). Every cell with AM results when there
+ * are at most `limit`; otherwise one per dataset × arch × activation × training backward slope (the lowest seed,
+ * then the earliest grid position), and if that is still too many, the first `limit` of those in grid order.
  */
-export function selectAmCells(cells: CellRow[], cellsWithAm: Set<number>, limit = MAX_AM_GRID_CELLS): AmSelection {
-  const candidates = cells.filter((c) => cellsWithAm.has(c.id)).sort((a, b) => a.idx - b.idx);
-  if (candidates.length <= limit) {
+export function selectAmCells(candidates: CellRow[], withAm: number, limit = MAX_AM_GRID_CELLS): AmSelection {
+  const sorted = [...candidates].sort((a, b) => a.idx - b.idx);
+  if (withAm <= limit) {
     return {
-      cellIds: candidates.map((c) => c.id),
-      note: `All ${candidates.length} cells with AM results are shown.`,
+      cellIds: sorted.map((c) => c.id),
+      note: `All ${sorted.length} cells with AM results are shown.`,
     };
   }
   const byConfig = new Map<string, CellRow>();
-  for (const c of candidates) {
+  for (const c of sorted) {
     const key = JSON.stringify([c.dataset, c.arch, c.activation, c.forward_slope, c.backward_slope]);
     const best = byConfig.get(key);
     if (!best || c.seed < best.seed) byConfig.set(key, c);
@@ -34,7 +35,7 @@ export function selectAmCells(cells: CellRow[], cellsWithAm: Set<number>, limit 
   return {
     cellIds: shown.map((c) => c.id),
     note:
-      `${candidates.length} cells have AM results; shown: one per dataset × arch × activation × training slope ` +
+      `${withAm} cells have AM results; shown: one per dataset × arch × activation × training slope ` +
       `(the lowest seed)${capped} — ${shown.length} cells. am.csv has every value.`,
   };
 }

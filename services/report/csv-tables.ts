@@ -1,142 +1,53 @@
-import type { CellRow } from '../db';
-import { toCsv, type CsvValue } from './csv';
-import type { ReportData } from './data';
+/**
+ * The report's CSV files, defined once as the SQL that produces them: PostgreSQL formats every row (COPY … CSV),
+ * so a sweep with millions of rows is written in seconds with bounded memory. Every file repeats the cell's
+ * parameters on each row, so each can be analysed alone. Times are ISO 8601 UTC, arrays JSON, shapes `HxWxC`.
+ */
 
-/** The parameters every CSV row repeats, so each file can be analysed alone. */
-const PARAM_HEADER = [
-  'cell_id',
-  'cell_key',
-  'dataset',
-  'arch',
-  'activation',
-  'forward_slope',
-  'backward_slope',
-  'seed',
-];
-
-function paramValues(c: CellRow): CsvValue[] {
-  return [c.id, c.cell_key, c.dataset, c.arch, c.activation, c.forward_slope, c.backward_slope, c.seed];
+/** One CSV file: its name and the query whose columns, in order and by name, are the file's. */
+export interface CsvTable {
+  file: string;
+  /** `sweepId` is inlined as a literal (COPY takes no parameters), already escaped. */
+  sql(sweepLiteral: string): string;
 }
 
-/** JSON with sorted keys, so the params column is byte-identical for identical params. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object' && !(v instanceof Date)) {
-    const keys = Object.keys(v).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
+const iso = (column: string, as: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ${as}`;
+
+// The parameters every row repeats.
+const CELL_PARAMS = `c.id AS cell_id, c.cell_key, c.dataset, c.arch, c.activation, c.forward_slope, c.backward_slope, c.seed`;
 
 /** cells.csv: one row per cell, in grid order. */
-export function cellsCsv(d: ReportData): string {
-  return toCsv(
-    [
-      'sweep_id',
-      'idx',
-      ...PARAM_HEADER,
-      'status',
-      'phase',
-      'attempts',
-      'worker',
-      'backend',
-      'epochs_total',
-      'epochs_done',
-      'test_accuracy',
-      'test_loss',
-      'error',
-      'created_at',
-      'started_at',
-      'finished_at',
-      'params',
-    ],
-    d.cells.map((c) => [
-      c.sweep_id,
-      c.idx,
-      ...paramValues(c),
-      c.status,
-      c.phase,
-      c.attempts,
-      c.worker,
-      c.backend,
-      c.epochs_total,
-      c.epochs_done,
-      c.test_accuracy,
-      c.test_loss,
-      c.error,
-      c.created_at,
-      c.started_at,
-      c.finished_at,
-      stableJson(c.params),
-    ]),
-  );
-}
+export const CELLS_CSV: CsvTable = {
+  file: 'cells.csv',
+  sql: (sweep) => `
+    SELECT c.sweep_id, c.idx, ${CELL_PARAMS}, c.status, c.phase, c.attempts, c.worker, c.backend, c.epochs_total,
+           c.epochs_done, c.test_accuracy, c.test_loss, c.error, ${iso('c.created_at', 'created_at')},
+           ${iso('c.started_at', 'started_at')}, ${iso('c.finished_at', 'finished_at')}, c.params::text AS params
+    FROM cells c WHERE c.sweep_id = ${sweep} ORDER BY c.idx`,
+};
 
 /** epochs.csv: one row per epoch_metrics row (cell, epoch), in grid then epoch order. */
-export function epochsCsv(d: ReportData): string {
-  return toCsv(
-    [
-      ...PARAM_HEADER,
-      'epoch',
-      'train_loss',
-      'train_accuracy',
-      'test_loss',
-      'test_accuracy',
-      'images_per_sec',
-      'learning_rate',
-      'worker',
-      'backend',
-      'recorded_at',
-    ],
-    d.epochs.map((m) => [
-      ...paramValues(d.cellById.get(m.cell_id)!),
-      m.epoch,
-      m.train_loss,
-      m.train_accuracy,
-      m.test_loss,
-      m.test_accuracy,
-      m.images_per_sec,
-      m.learning_rate,
-      m.worker,
-      m.backend,
-      m.recorded_at,
-    ]),
-  );
-}
+export const EPOCHS_CSV: CsvTable = {
+  file: 'epochs.csv',
+  sql: (sweep) => `
+    SELECT ${CELL_PARAMS}, m.epoch, m.train_loss, m.train_accuracy, m.test_loss, m.test_accuracy, m.images_per_sec,
+           m.learning_rate, m.worker, m.backend, ${iso('m.recorded_at', 'recorded_at')}
+    FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = ${sweep} ORDER BY c.idx, m.epoch`,
+};
 
 /**
  * am.csv: one row per am_results row (cell, AM protocol, AM slope, unit); the trace is a JSON array, images stay in
  * the HTML.
  */
-export function amCsv(d: ReportData): string {
-  return toCsv(
-    [
-      ...PARAM_HEADER,
-      'am_protocol',
-      'am_protocol_params',
-      'am_backward_slope',
-      'unit',
-      'value',
-      'initial_value',
-      'steps',
-      'start_grad_zero_fraction',
-      'start_grad_l2',
-      'input_shape',
-      'trace',
-    ],
-    d.am.map((a) => [
-      ...paramValues(d.cellById.get(a.cell_id)!),
-      a.protocol,
-      stableJson(a.protocol_params),
-      a.am_backward_slope,
-      a.unit,
-      a.value,
-      a.initial_value,
-      a.steps,
-      a.start_grad_zero_fraction,
-      a.start_grad_l2,
-      a.input_shape.join('x'),
-      JSON.stringify(a.trace),
-    ]),
-  );
-}
+export const AM_CSV: CsvTable = {
+  file: 'am.csv',
+  sql: (sweep) => `
+    SELECT ${CELL_PARAMS}, a.protocol AS am_protocol, a.protocol_params::text AS am_protocol_params, a.am_backward_slope,
+           a.unit, a.value, a.initial_value, a.steps, a.start_grad_zero_fraction, a.start_grad_l2,
+           array_to_string(a.input_shape, 'x') AS input_shape, to_json(a.trace)::text AS trace
+    FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = ${sweep}
+    ORDER BY c.idx, a.protocol, a.am_backward_slope, a.unit`,
+};
+
+export const CSV_TABLES = [CELLS_CSV, EPOCHS_CSV, AM_CSV] as const;

@@ -2,9 +2,6 @@ import type pg from 'pg';
 import {
   cellStatusCounts,
   getSweepOrThrow,
-  listAmResults,
-  listCells,
-  listEpochMetrics,
   type AmResultRow,
   type CellRow,
   type EpochMetricRow,
@@ -14,17 +11,50 @@ import {
 import { sweepResults, type SweepResults } from '../sweeps/results';
 import { selectAmCells, MAX_AM_GRID_CELLS, type AmSelection } from './am-selection';
 
-/** Everything the report shows, read from one consistent database snapshot. */
+/** Cells listed in the page's cells table; cells.csv has every one. */
+export const MAX_LISTED_CELLS = 500;
+/** Up to this many cells with metrics get a training curve each; beyond it the curves are means over seeds. */
+export const MAX_CURVE_CELLS = 120;
+
+/** One (dataset, arch, activation, training slope) of the sweep: the matrix lays these out. */
+export interface ConfigKey {
+  dataset: string;
+  arch: string;
+  activation: string;
+  backward_slope: number;
+}
+
+/** Mean training curve of one configuration over its cells (seeds), for sweeps too big to draw every cell. */
+export interface CurveMean extends ConfigKey {
+  epoch: number;
+  test_accuracy: number | null;
+  train_loss: number | null;
+  cells: number;
+}
+
+export type CurveData =
+  | { mode: 'cells'; cells: CellRow[]; epochs: EpochMetricRow[] }
+  | { mode: 'means'; cellsWithMetrics: number; points: CurveMean[] };
+
+/**
+ * What the HTML page shows, read from one consistent database snapshot and bounded whatever the sweep's size:
+ * aggregates from SQL, a page of cells, curves per cell or as means, and the AM rows of the cells whose images
+ * are shown. The CSVs next to it hold every row (streamed separately, see write-csv.ts).
+ */
 export interface ReportData {
   sweep: SweepRow;
   counts: StatusCounts;
+  totals: { cells: number; epochMetrics: number; amResults: number };
+  configs: ConfigKey[];
+  /** The first MAX_LISTED_CELLS cells in grid order. */
   cells: CellRow[];
+  /** Every cell the page names (listed, drawn, or in the AM grid). */
   cellById: Map<number, CellRow>;
-  epochs: (EpochMetricRow & { cell_key: string })[];
-  /** Every AM result, without its image (images are loaded for the selected cells only). */
-  am: (AmResultRow & { cell_key: string })[];
+  curves: CurveData;
   results: SweepResults;
   amSelection: AmSelection;
+  /** AM results of the cells in `amSelection`, without images. */
+  am: Omit<AmResultRow, 'image_png'>[];
   /** PNG bytes of the selected cells, keyed by {@link imageKey}. */
   images: Map<string, Buffer>;
 }
@@ -34,43 +64,128 @@ export function imageKey(cellId: number, protocol: string, amSlope: number, unit
 }
 
 /**
- * Loads a sweep for the report. Throws NotFoundError for an unknown id. A read-only repeatable-read transaction
- * keeps a running sweep's rows consistent between queries (the CSVs then match each other and the HTML).
+ * Loads a sweep for the report inside `client`'s transaction (the caller's snapshot). Throws NotFoundError for
+ * an unknown id.
  */
 export async function loadReportData(
-  pool: pg.Pool,
+  client: pg.PoolClient,
   sweepId: string,
   opts: { maxAmCells?: number } = {},
 ): Promise<ReportData> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const sweep = await getSweepOrThrow(client, sweepId);
-    const counts = await cellStatusCounts(client, sweepId);
-    const cells = await listCells(client, sweepId);
-    const epochs = await listEpochMetrics(client, sweepId);
-    const am = await listAmResults(client, sweepId, false);
-    const results = await sweepResults(client, sweepId);
-    const amSelection = selectAmCells(cells, new Set(am.map((a) => a.cell_id)), opts.maxAmCells ?? MAX_AM_GRID_CELLS);
-    const images = await loadImages(client, amSelection.cellIds);
-    await client.query('COMMIT');
-    return {
-      sweep,
-      counts,
-      cells,
-      cellById: new Map(cells.map((c) => [c.id, c])),
-      epochs,
-      am,
-      results,
-      amSelection,
-      images,
-    };
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
+  const sweep = await getSweepOrThrow(client, sweepId);
+  const counts = await cellStatusCounts(client, sweepId);
+  const totals = (
+    await client.query<{ epochs: number; am: number }>(
+      `SELECT (SELECT count(*) FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1)::int AS epochs,
+              (SELECT count(*) FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1)::int AS am`,
+      [sweepId],
+    )
+  ).rows[0];
+  const configs = (
+    await client.query<ConfigKey>(
+      `SELECT DISTINCT dataset, arch, activation, backward_slope FROM cells WHERE sweep_id = $1
+       ORDER BY dataset, arch, activation, backward_slope`,
+      [sweepId],
+    )
+  ).rows;
+  const cells = (
+    await client.query<CellRow>('SELECT * FROM cells WHERE sweep_id = $1 ORDER BY idx LIMIT $2', [
+      sweepId,
+      MAX_LISTED_CELLS,
+    ])
+  ).rows;
+  const cellById = new Map(cells.map((c) => [c.id, c]));
+  const curves = await loadCurves(client, sweepId, cellById);
+  const results = await sweepResults(client, sweepId);
+  const amSelection = await loadAmSelection(client, sweepId, cellById, opts.maxAmCells ?? MAX_AM_GRID_CELLS);
+  const am = (
+    await client.query<Omit<AmResultRow, 'image_png'>>(
+      `SELECT cell_id, protocol, protocol_params, am_backward_slope, unit, value, initial_value, steps, trace, input_shape,
+              start_grad_zero_fraction, start_grad_l2
+       FROM am_results WHERE cell_id = ANY($1::bigint[]) ORDER BY cell_id, protocol, am_backward_slope, unit`,
+      [amSelection.cellIds],
+    )
+  ).rows;
+  const images = await loadImages(client, amSelection.cellIds);
+  return {
+    sweep,
+    counts,
+    totals: { cells: sweep.total_cells, epochMetrics: totals.epochs, amResults: totals.am },
+    configs,
+    cells,
+    cellById,
+    curves,
+    results,
+    amSelection,
+    am,
+    images,
+  };
+}
+
+// Per-cell curves while they stay readable, else one mean curve per configuration (SQL does the averaging).
+async function loadCurves(client: pg.PoolClient, sweepId: string, cellById: Map<number, CellRow>): Promise<CurveData> {
+  const withMetrics = (
+    await client.query<{ n: number }>(
+      `SELECT count(DISTINCT m.cell_id)::int AS n FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1`,
+      [sweepId],
+    )
+  ).rows[0].n;
+  if (withMetrics > MAX_CURVE_CELLS) {
+    const points = await client.query<CurveMean>(
+      `SELECT c.dataset, c.arch, c.activation, c.backward_slope, m.epoch, avg(m.test_accuracy) AS test_accuracy,
+              avg(m.train_loss) AS train_loss, count(*)::int AS cells
+       FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1
+       GROUP BY c.dataset, c.arch, c.activation, c.backward_slope, m.epoch
+       ORDER BY c.dataset, c.arch, c.activation, c.backward_slope, m.epoch`,
+      [sweepId],
+    );
+    return { mode: 'means', cellsWithMetrics: withMetrics, points: points.rows };
   }
+  const cells = (
+    await client.query<CellRow>(
+      `SELECT * FROM cells c WHERE c.sweep_id = $1 AND EXISTS (SELECT 1 FROM epoch_metrics m WHERE m.cell_id = c.id)
+       ORDER BY c.idx`,
+      [sweepId],
+    )
+  ).rows;
+  for (const c of cells) if (!cellById.has(c.id)) cellById.set(c.id, c);
+  const epochs = (
+    await client.query<EpochMetricRow>(
+      `SELECT m.* FROM epoch_metrics m JOIN cells c ON c.id = m.cell_id WHERE c.sweep_id = $1 ORDER BY c.idx, m.epoch`,
+      [sweepId],
+    )
+  ).rows;
+  return { mode: 'cells', cells, epochs };
+}
+
+// The cells with AM results when few, else one representative per configuration (see selectAmCells).
+async function loadAmSelection(
+  client: pg.PoolClient,
+  sweepId: string,
+  cellById: Map<number, CellRow>,
+  limit: number,
+): Promise<AmSelection> {
+  const withAm = (
+    await client.query<{ n: number }>(
+      `SELECT count(DISTINCT a.cell_id)::int AS n FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1`,
+      [sweepId],
+    )
+  ).rows[0].n;
+  const candidates = (
+    await client.query<CellRow>(
+      withAm <= limit
+        ? `SELECT * FROM cells c WHERE c.sweep_id = $1 AND EXISTS (SELECT 1 FROM am_results a WHERE a.cell_id = c.id)
+           ORDER BY c.idx`
+        : `SELECT * FROM (
+             SELECT DISTINCT ON (dataset, arch, activation, forward_slope, backward_slope) c.* FROM cells c
+             WHERE c.sweep_id = $1 AND EXISTS (SELECT 1 FROM am_results a WHERE a.cell_id = c.id)
+             ORDER BY dataset, arch, activation, forward_slope, backward_slope, seed, idx) reps
+           ORDER BY idx`,
+      [sweepId],
+    )
+  ).rows;
+  for (const c of candidates) if (!cellById.has(c.id)) cellById.set(c.id, c);
+  return selectAmCells(candidates, withAm, limit);
 }
 
 // Only the shown cells' PNGs: a large sweep can hold far more images than a page should carry.

@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { writeFileAtomic } from './atomic-write';
-import { amCsv, cellsCsv, epochsCsv } from './csv-tables';
+import { AM_CSV, CELLS_CSV, EPOCHS_CSV } from './csv-tables';
+import { writeCsvTable } from './write-csv';
 import { loadReportData } from './data';
 import { renderReportHtml } from './html';
 
 export { loadReportData, type ReportData } from './data';
 export { renderReportHtml } from './html';
-export { csvField, toCsv } from './csv';
 export { escapeHtml, markup, raw, SafeHtml } from './html-escape';
 
 export interface SweepReport {
@@ -18,11 +18,17 @@ export interface SweepReport {
   files: string[];
   /** Absolute path of index.html. */
   html: string;
+  /** Rows written to each CSV. */
+  rows: { cells: number; epochs: number; am: number };
+  /** Milliseconds spent reading the page's data (aggregates), streaming the CSVs, and rendering the page. */
+  timings: { pageDataMs: number; csvMs: number; htmlMs: number };
 }
 
 /**
- * Writes a sweep's report into `outDir` (created if needed): a self-contained index.html and one CSV per table.
- * An unknown sweep id throws NotFoundError before anything is written.
+ * Writes a sweep's report into `outDir` (created if needed): a self-contained index.html and one CSV per table,
+ * all from one read-only repeatable-read snapshot (a running sweep's files agree with each other). The page is
+ * bounded whatever the sweep's size; the CSVs hold every row and are streamed, so memory stays bounded too. An
+ * unknown sweep id throws NotFoundError before anything is written.
  */
 export async function writeSweepReport(
   pool: pg.Pool,
@@ -30,20 +36,31 @@ export async function writeSweepReport(
   outDir: string,
   opts: { now?: Date; maxAmCells?: number } = {},
 ): Promise<SweepReport> {
-  const data = await loadReportData(pool, sweepId, { maxAmCells: opts.maxAmCells });
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
-  const outputs: [string, string][] = [
-    ['cells.csv', cellsCsv(data)],
-    ['epochs.csv', epochsCsv(data)],
-    ['am.csv', amCsv(data)],
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const t0 = performance.now();
+    const data = await loadReportData(client, sweepId, { maxAmCells: opts.maxAmCells });
+    const t1 = performance.now();
+    const dir = resolve(outDir);
+    mkdirSync(dir, { recursive: true });
+    const path = (name: string) => join(dir, name);
+    const rows = {
+      cells: await writeCsvTable(client, CELLS_CSV, sweepId, path(CELLS_CSV.file)),
+      epochs: await writeCsvTable(client, EPOCHS_CSV, sweepId, path(EPOCHS_CSV.file)),
+      am: await writeCsvTable(client, AM_CSV, sweepId, path(AM_CSV.file)),
+    };
+    await client.query('COMMIT');
+    const t2 = performance.now();
     // The page last: once index.html exists, the CSVs it links to do too.
-    ['index.html', renderReportHtml(data, opts.now ?? new Date())],
-  ];
-  const files = outputs.map(([name, content]) => {
-    const path = join(dir, name);
-    writeFileAtomic(path, content);
-    return path;
-  });
-  return { dir, files, html: join(dir, 'index.html') };
+    writeFileAtomic(path('index.html'), renderReportHtml(data, opts.now ?? new Date()));
+    const files = [CELLS_CSV.file, EPOCHS_CSV.file, AM_CSV.file, 'index.html'].map(path);
+    const timings = { pageDataMs: t1 - t0, csvMs: t2 - t1, htmlMs: performance.now() - t2 };
+    return { dir, files, html: path('index.html'), rows, timings };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }

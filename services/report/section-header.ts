@@ -59,7 +59,7 @@ ${row('sweep id', markup`<code>${s.id}</code>`)}
 ${row('name', s.name)}
 ${row('status', s.status)}
 ${row('cells', `${s.total_cells} total: ${c.succeeded} succeeded, ${c.running} running, ${c.pending} pending, ${c.failed} failed, ${c.cancelled} cancelled`)}
-${row('rows', `${d.epochs.length} epoch metrics, ${d.am.length} AM results`)}
+${row('rows', `${d.totals.epochMetrics} epoch metrics, ${d.totals.amResults} AM results`)}
 ${row('created', fmtTime(s.created_at))}
 ${row('started', fmtTime(s.started_at))}
 ${row('finished', fmtTime(s.finished_at))}

@@ -14,9 +14,9 @@ const LAID_OUT = new Set(['dataset', 'backwardSlope', 'seed', 'arch', 'activatio
 export function matrixSection(d: ReportData): SafeHtml {
   const grid = (d.sweep.spec as { grid?: Record<string, unknown> } | null)?.grid ?? {};
   const pooled = Object.keys(grid).filter((k) => !LAID_OUT.has(k));
-  const tables = [...groupBy(d.cells, configLabel)].map(([label, cells]) => {
-    const datasets = [...new Set(cells.map((c) => c.dataset))];
-    const slopes = [...new Set(cells.map((c) => c.backward_slope))].sort((a, b) => a - b);
+  const tables = [...groupBy(d.configs, configLabel)].map(([label, configs]) => {
+    const datasets = [...new Set(configs.map((c) => c.dataset))];
+    const slopes = [...new Set(configs.map((c) => c.backward_slope))].sort((a, b) => a - b);
     const acc = d.results.accuracy.filter((a) => configLabel(a) === label && a.n > 0);
     const means = acc.map((a) => a.mean);
     const [lo, hi] = [Math.min(...means), Math.max(...means)];

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { SpecError } from '../errors';
-import { ARCHITECTURES, resolveSlopes } from '../engine/catalog';
+import { ARCHITECTURES, archOptionProblems, resolveSlopes, type ArchName } from '../engine/catalog';
 import { cellParamShape, CELL_DEFAULTS, type CellParamKey, type CellParams, type ParsedSpec } from './schema';
 import { formatIssue } from './issues';
+import { SpecProblems } from './problems';
 
 /** JSON with object keys sorted at every level, so equal values always hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -39,11 +40,12 @@ export function expandGrid(
   const keys = Object.keys(spec.grid);
   if (keys.length === 0)
     throw new SpecError('grid is empty: give at least one parameter to sweep, e.g. `grid: {seed: [0, 1]}`', 'grid');
+  const problems = new SpecProblems();
   for (const key of keys) {
-    if (key in spec.base)
-      throw new SpecError(`${key} is set in both base and grid; keep it in one place`, `grid.${key}`);
-    validateGridValues(key, spec.grid[key]);
+    if (key in spec.base) problems.add(`grid.${key}`, `${key} is set in both base and grid; keep it in one place`);
+    validateGridValues(key, spec.grid[key], problems);
   }
+  problems.throwIfAny();
   const cells: { key: string; idx: number; params: CellParams }[] = [];
   const seen = new Set<string>();
   const total = keys.reduce((n, k) => n * spec.grid[k].length, 1);
@@ -56,41 +58,38 @@ export function expandGrid(
       values[keys[k]] = list[rest % list.length];
       rest = Math.floor(rest / list.length);
     }
-    const params = resolveCell(spec, values, knownDatasets);
+    const params = problems.collect(() => resolveCell(spec, values, knownDatasets));
+    if (!params) continue;
     const key = cellKey(params);
     // Axis values are distinct (checked above), so a repeat is a collapsed axis, not a mistake.
     if (seen.has(key)) continue;
     seen.add(key);
     cells.push({ key, idx: cells.length, params });
   }
+  problems.throwIfAny();
   return cells;
 }
 
-function validateGridValues(key: string, values: unknown[]): void {
+function validateGridValues(key: string, values: unknown[], problems: SpecProblems): void {
   const schema = key.startsWith('archOptions.') ? undefined : cellParamShape[key as CellParamKey];
   const firstAt = new Map<string, number>();
   values.forEach((v, i) => {
+    const at = `grid.${key}[${i}]`;
     const text = canonicalJson(v);
     if (firstAt.has(text)) {
-      throw new SpecError(
-        `grid.${key}[${i}]: ${text} is listed twice (also at [${firstAt.get(text)}]); remove the duplicate`,
-        `grid.${key}[${i}]`,
-      );
+      problems.add(at, `${at}: ${text} is listed twice (also at [${firstAt.get(text)}]); remove the duplicate`);
+      return;
     }
     firstAt.set(text, i);
     if (!schema) {
-      if (typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new SpecError(
-          `grid.${key}[${i}]: expected a number or boolean, received ${JSON.stringify(v)}`,
-          `grid.${key}[${i}]`,
-        );
-      }
+      if (typeof v !== 'number' && typeof v !== 'boolean')
+        problems.add(at, `${at}: expected a number or boolean, received ${JSON.stringify(v)}`);
       return;
     }
     const r = schema.safeParse(v);
     if (!r.success) {
       const issue = r.error.issues[0];
-      throw new SpecError(formatIssue(['grid', key, i, ...issue.path], issue, v), `grid.${key}[${i}]`);
+      problems.add(at, formatIssue(['grid', key, i, ...issue.path], issue, v));
     }
   });
 }
@@ -141,6 +140,14 @@ function resolveCell(spec: ParsedSpec, point: Record<string, unknown>, knownData
   }
   if (!ARCHITECTURES.includes(merged.arch as CellParams['arch'])) {
     throw new SpecError(`${where}: unknown arch "${String(merged.arch)}"`, 'arch');
+  }
+  const optionProblems = archOptionProblems(merged.arch as ArchName, merged.archOptions as Record<string, unknown>);
+  if (optionProblems.length) {
+    throw new SpecError(
+      `${where}: ${optionProblems.join('; ')}`,
+      'archOptions',
+      optionProblems.map((m) => ({ path: 'archOptions', message: `${where}: ${m}` })),
+    );
   }
   return { ...(merged as unknown as CellParams), forwardSlope: slopes.forward, backwardSlope: slopes.backward };
 }

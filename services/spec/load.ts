@@ -7,8 +7,12 @@ import { expandAmArms } from './am-arms';
 import { sweepSpecSchema, type SweepSpec } from './schema';
 import { canonicalJson, expandGrid, sha256 } from './grid';
 import { formatIssue } from './issues';
+import { SpecProblems } from './problems';
 
-/** Reads and validates a sweep spec file (YAML or JSON). Throws one SpecError line; never writes anything. */
+/**
+ * Reads and validates a sweep spec file (YAML or JSON). Throws one SpecError listing every problem, one line each;
+ * never writes anything.
+ */
 export function loadSpecFile(path: string): SweepSpec {
   let text: string;
   try {
@@ -42,36 +46,40 @@ export function validateSpec(raw: unknown, defaultName = 'sweep'): SweepSpec {
     throw new SpecError('spec must be a mapping with at least a `grid`');
   const r = sweepSpecSchema.safeParse(raw);
   if (!r.success) {
-    const [first, ...more] = r.error.issues;
-    const extra = more.length ? ` (and ${more.length} more problem${more.length > 1 ? 's' : ''})` : '';
-    throw new SpecError(`invalid spec: ${formatIssue(first.path, first, raw)}${extra}`, first.path.join('.'));
+    const problems = new SpecProblems();
+    for (const issue of r.error.issues) {
+      problems.add(issue.path.join('.'), `invalid spec: ${formatIssue(issue.path, issue, raw)}`);
+    }
+    problems.throwIfAny();
   }
-  const spec = r.data;
-  if (
-    spec.am?.units !== undefined &&
-    Array.isArray(spec.am.units) &&
-    new Set(spec.am.units).size !== spec.am.units.length
-  ) {
-    throw new SpecError('invalid spec: am.units lists a unit twice', 'am.units');
+  const spec = r.data!;
+  const problems = new SpecProblems();
+  const units = spec.am?.units;
+  if (Array.isArray(units) && new Set(units).size !== units.length) {
+    problems.add('am.units', 'invalid spec: am.units lists a unit twice');
   }
+  const amArms = (spec.am && problems.collect(() => expandAmArms(spec.am!))) || [];
   const datasets = listDatasets();
-  const cells = expandGrid(
-    spec,
-    datasets.map((d) => d.name),
-  );
-  if (spec.am && Array.isArray(spec.am.units)) {
-    const maxUnit = Math.max(...spec.am.units);
+  const cells =
+    problems.collect(() =>
+      expandGrid(
+        spec,
+        datasets.map((d) => d.name),
+      ),
+    ) ?? [];
+  if (Array.isArray(units)) {
+    const maxUnit = Math.max(...units);
     for (const name of new Set(cells.map((c) => c.params.dataset))) {
       const classes = datasets.find((d) => d.name === name)!.classes;
       if (maxUnit >= classes) {
-        throw new SpecError(
-          `invalid spec: am.units: unit ${maxUnit} does not exist in dataset ${name} (${classes} classes, units 0..${classes - 1})`,
+        problems.add(
           'am.units',
+          `invalid spec: am.units: unit ${maxUnit} does not exist in dataset ${name} (${classes} classes, units 0..${classes - 1})`,
         );
       }
     }
   }
-  const amArms = spec.am ? expandAmArms(spec.am) : [];
+  problems.throwIfAny();
   const specHash = sha256(canonicalJson({ base: spec.base, grid: spec.grid, am: spec.am ?? null }));
   const name = spec.name ?? defaultName;
   return {

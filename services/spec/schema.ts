@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { parseDuration } from './duration';
 
 export const AM_OPTIMIZERS = ['ascent', 'momentum', 'adam'] as const;
+
+/** Default checkpoint cadence of a training cell: at most one checkpoint write per 5 minutes of training. */
+export const DEFAULT_CHECKPOINT_EVERY_MS = 5 * 60_000;
 export type AmOptimizer = (typeof AM_OPTIMIZERS)[number];
 
 /** A duration: seconds as a number, or a string like "30s", "5m", "2h". Parsed to milliseconds. */
@@ -129,6 +132,14 @@ const executionSchema = z
       })
       .strict()
       .default({ train: 12 * 3_600_000, am: 3_600_000, heartbeat: 120_000 }),
+    /**
+     * How often a training cell saves its checkpoint: at the end of an epoch once this much time has passed since
+     * the last one, inside a long epoch when it has, and always after the last epoch and at shutdown. 0: after
+     * every epoch. A retry loses at most this much training.
+     */
+    checkpointEvery: z.union([z.literal(0), duration]).default(DEFAULT_CHECKPOINT_EVERY_MS),
+    /** Keep each cell's final checkpoint after it succeeded (to run more AM on it later); else it is deleted. */
+    keepCheckpoints: z.boolean().default(false),
   })
   .strict();
 

@@ -45,10 +45,15 @@ export async function cancelSweep(ctx: SweepContext, sweepId: string): Promise<v
   await (await runningHandle(ctx, sweepId, 'cancel')).cancel();
 }
 
-/** Live progress from the running workflow, or undefined when it is not running. */
+/**
+ * Live progress from the running workflow, or undefined when it is not running or does not answer within a
+ * few seconds (a query needs a worker: a stalled sweep has none).
+ */
 export async function queryProgress(ctx: SweepContext, workflowId: string): Promise<SweepProgress | undefined> {
   try {
-    return await ctx.client.workflow.getHandle(workflowId).query(progressQuery);
+    return await ctx.client.connection.withDeadline(Date.now() + 5_000, () =>
+      ctx.client.workflow.getHandle(workflowId).query(progressQuery),
+    );
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     // A closed workflow cannot answer queries without a worker replaying it: no live progress then.

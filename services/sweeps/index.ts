@@ -9,6 +9,14 @@ export {
   type ResumeResult,
 } from './launch';
 export { pauseSweep, unpauseSweep, resizeSweep, cancelSweep, queryProgress } from './control';
-export { sweepStatus, sweepList, type SweepStatusReport, type SweepListLine, type CellStatusLine } from './status';
+export {
+  sweepStatus,
+  sweepList,
+  DEFAULT_STATUS_LIMIT,
+  type SweepStatusOptions,
+  type SweepStatusReport,
+  type SweepListLine,
+  type CellStatusLine,
+} from './status';
 export { sweepResults, type SweepResults, type AccuracyCell, type AmCell } from './results';
 export { trainingArmLabel } from './labels';

@@ -13,6 +13,7 @@ import { expandAmArms, type ParsedSpec, type SweepSpec } from '../spec';
 import { sweepWorkflowId } from '../../workflows/ids';
 import type { SweepWorkflowInput } from '../../workflows/types';
 import type { SweepContext } from './context';
+import { settleOpenCells } from './settle';
 
 export interface LaunchResult {
   sweepId: string;
@@ -122,10 +123,15 @@ export interface ResumeResult {
 
 /**
  * Finishes a sweep: starts a new run of its workflow (same id) that runs every cell not succeeded (failed,
- * cancelled, lost); succeeded cells are never re-run, and training continues from checkpoints. A sweep whose
- * workflow is still running is left alone.
+ * cancelled, lost); succeeded cells are never re-run, and training continues from checkpoints. Cell workflows
+ * of an earlier run that are still open are cancelled and waited for first. A sweep whose workflow is still
+ * running is left alone.
  */
-export async function resumeSweep(ctx: SweepContext, sweepId: string): Promise<ResumeResult> {
+export async function resumeSweep(
+  ctx: SweepContext,
+  sweepId: string,
+  opts: { log?: (line: string) => void } = {},
+): Promise<ResumeResult> {
   const sweep = await getSweepOrThrow(ctx.pool, sweepId);
   const todo = await ctx.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM cells WHERE sweep_id = $1 AND status <> 'succeeded'`,
@@ -139,6 +145,9 @@ export async function resumeSweep(ctx: SweepContext, sweepId: string): Promise<R
     if (sweep.status !== 'succeeded') await setSweepStatus(ctx.pool, sweepId, 'succeeded');
     return { sweepId, cellsToRun, started: false, reason: 'every cell has succeeded' };
   }
+  // Cells of an earlier run may still be open (cancelling, or orphaned by a terminated sweep): let them close
+  // first, so the new run can start every cell that has not succeeded.
+  await settleOpenCells(ctx, sweepId, { log: opts.log });
   const input = sweepWorkflowInput(sweep.spec as ParsedSpec, sweepId, sweep.max_parallel);
   await setSweepStatus(ctx.pool, sweepId, 'running');
   try {

@@ -67,34 +67,39 @@ export async function sweepResults(q: Queryable, sweepId: string): Promise<Sweep
      ORDER BY dataset, arch, activation, backward_slope, forward_slope`,
     [sweepId],
   );
+  // One pass over the AM rows, down to per-cell sums (a cell's gain needs its own means), then per group: keeps a
+  // sweep with a million AM rows to about a second.
   const am = await q.query(
-    `WITH r AS (
-       SELECT a.cell_id, a.protocol, a.am_backward_slope AS slope, a.unit, a.value, a.start_grad_zero_fraction AS zf,
-              a.start_grad_l2 AS l2, c.dataset, c.arch, c.activation, c.forward_slope, c.backward_slope,
-              min(a.am_backward_slope) OVER (PARTITION BY a.protocol) AS ref_slope
-       FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1
-     ), paired AS (
-       SELECT r.*, ref.value AS ref_value
-       FROM r LEFT JOIN am_results ref
-         ON ref.cell_id = r.cell_id AND ref.protocol = r.protocol AND ref.unit = r.unit AND ref.am_backward_slope = r.ref_slope
+    `WITH refs AS MATERIALIZED (
+       SELECT a.protocol, min(a.am_backward_slope) AS ref_slope
+       FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1 GROUP BY a.protocol
      ), per_cell AS (
-       SELECT dataset, arch, activation, forward_slope, backward_slope, protocol, slope, cell_id,
-              CASE WHEN avg(ref_value) > 0 THEN avg(value) FILTER (WHERE ref_value IS NOT NULL) / avg(ref_value) END AS gain
-       FROM paired GROUP BY dataset, arch, activation, forward_slope, backward_slope, protocol, slope, cell_id
-     ), gains AS (
-       SELECT dataset, arch, activation, forward_slope, backward_slope, protocol, slope,
-              avg(gain) AS gain_mean, stddev_samp(gain) AS gain_std, count(gain)::int AS gain_cells
-       FROM per_cell GROUP BY dataset, arch, activation, forward_slope, backward_slope, protocol, slope
+       -- Grouped in the primary key's order (cell, protocol, slope): no sort of the AM rows.
+       SELECT a.cell_id, a.protocol, a.am_backward_slope AS slope, min(refs.ref_slope) AS ref_slope, count(*) AS n,
+              sum(a.value) AS sum_v, sum(a.value * a.value) AS sum_v2, max(a.value) AS max_v,
+              count(ref.value) AS pairs, count(*) FILTER (WHERE a.value > ref.value) AS wins,
+              avg(a.value) FILTER (WHERE ref.value IS NOT NULL) AS mean_paired, avg(ref.value) AS mean_ref,
+              sum(a.start_grad_zero_fraction) AS sum_zf, count(a.start_grad_zero_fraction) AS n_zf,
+              sum(a.start_grad_l2) AS sum_l2, count(a.start_grad_l2) AS n_l2
+       FROM am_results a
+       JOIN refs ON refs.protocol = a.protocol
+       LEFT JOIN am_results ref ON ref.cell_id = a.cell_id AND ref.protocol = a.protocol
+                                AND ref.am_backward_slope = refs.ref_slope AND ref.unit = a.unit
+       WHERE a.cell_id IN (SELECT id FROM cells WHERE sweep_id = $1)
+       GROUP BY a.cell_id, a.protocol, a.am_backward_slope
      )
-     SELECT p.dataset, p.arch, p.activation, p.forward_slope, p.backward_slope, p.protocol, p.slope,
-            min(p.ref_slope) AS ref_slope, count(*)::int AS n, avg(p.value) AS mean,
-            coalesce(stddev_samp(p.value), 0) AS std, max(p.value) AS max,
-            count(*) FILTER (WHERE p.value > p.ref_value)::int AS wins, count(p.ref_value)::int AS pairs,
-            avg(p.zf) AS zf, avg(p.l2) AS l2, min(g.gain_mean) AS gain_mean, min(g.gain_std) AS gain_std,
-            min(g.gain_cells)::int AS gain_cells
-     FROM paired p JOIN gains g USING (dataset, arch, activation, forward_slope, backward_slope, protocol, slope)
-     GROUP BY p.dataset, p.arch, p.activation, p.forward_slope, p.backward_slope, p.protocol, p.slope
-     ORDER BY p.dataset, p.arch, p.activation, p.backward_slope, p.forward_slope, p.protocol, p.slope`,
+     SELECT c.dataset, c.arch, c.activation, c.forward_slope, c.backward_slope, p.protocol, p.slope,
+            min(p.ref_slope) AS ref_slope, sum(p.n)::int AS n, sum(p.sum_v) / sum(p.n) AS mean,
+            CASE WHEN sum(p.n) > 1
+                 THEN sqrt(greatest(0, (sum(p.sum_v2) - sum(p.sum_v) ^ 2 / sum(p.n)) / (sum(p.n) - 1))) ELSE 0 END AS std,
+            max(p.max_v) AS max, sum(p.wins)::int AS wins, sum(p.pairs)::int AS pairs,
+            sum(p.sum_zf) / nullif(sum(p.n_zf), 0) AS zf, sum(p.sum_l2) / nullif(sum(p.n_l2), 0) AS l2,
+            avg(p.mean_paired / p.mean_ref) FILTER (WHERE p.mean_ref > 0) AS gain_mean,
+            stddev_samp(p.mean_paired / p.mean_ref) FILTER (WHERE p.mean_ref > 0) AS gain_std,
+            count(*) FILTER (WHERE p.mean_ref > 0)::int AS gain_cells
+     FROM per_cell p JOIN cells c ON c.id = p.cell_id
+     GROUP BY c.dataset, c.arch, c.activation, c.forward_slope, c.backward_slope, p.protocol, p.slope
+     ORDER BY c.dataset, c.arch, c.activation, c.backward_slope, c.forward_slope, p.protocol, p.slope`,
     [sweepId],
   );
   return {

@@ -1,4 +1,12 @@
-import { cellStatusCounts, getSweepOrThrow, listSweeps, type Queryable, type StatusCounts, type SweepRow } from '../db';
+import {
+  cellStatusCounts,
+  getSweepOrThrow,
+  listSweeps,
+  type CellStatus,
+  type Queryable,
+  type StatusCounts,
+  type SweepRow,
+} from '../db';
 import type { SweepProgress } from '../../workflows/types';
 import { expandAmArms, type ParsedSpec } from '../spec';
 
@@ -38,18 +46,42 @@ export interface SweepStatusReport {
   live?: SweepProgress;
   /** The AM protocol: its slopes and arms, with the AM results stored so far per arm (null without AM). */
   am: { slopes: number[]; arms: { key: string; results: number }[] } | null;
+  /** One page of cells: running first, then failed, cancelled, pending, succeeded; each in grid order. */
   cells: CellStatusLine[];
+  /** Which cells `cells` holds: the filter, the page size, and how many cells match the filter. */
+  listing: { state: CellStatus | null; limit: number; matching: number };
 }
 
-/** A sweep's status from Postgres (plus live workflow progress when given). */
-export async function sweepStatus(q: Queryable, sweepId: string, live?: SweepProgress): Promise<SweepStatusReport> {
+export interface SweepStatusOptions {
+  /** Cells listed (default 50); counts and ETA always cover every cell. */
+  limit?: number;
+  /** List only cells in this state. */
+  state?: CellStatus;
+}
+
+export const DEFAULT_STATUS_LIMIT = 50;
+
+/**
+ * A sweep's status from Postgres (plus live workflow progress when given): counts and ETA aggregated in SQL,
+ * and one page of cells, so a 100,000-cell sweep costs the same few queries as a small one.
+ */
+export async function sweepStatus(
+  q: Queryable,
+  sweepId: string,
+  live?: SweepProgress,
+  opts: SweepStatusOptions = {},
+): Promise<SweepStatusReport> {
   const s = await getSweepOrThrow(q, sweepId);
   const counts = await cellStatusCounts(q, sweepId);
+  const limit = opts.limit ?? DEFAULT_STATUS_LIMIT;
+  const state = opts.state ?? null;
   const rows = await q.query(
-    `SELECT cell_key, idx, status, phase, dataset, arch, activation, backward_slope, seed, epochs_done, epochs_total, attempts,
-            worker, backend, test_accuracy, error, started_at, finished_at
-     FROM cells WHERE sweep_id = $1 ORDER BY idx`,
-    [sweepId],
+    `SELECT cell_key, idx, status, phase, dataset, arch, activation, backward_slope, seed, epochs_done, epochs_total,
+            attempts, worker, backend, test_accuracy, error
+     FROM cells WHERE sweep_id = $1 AND ($2::text IS NULL OR status = $2)
+     ORDER BY CASE status WHEN 'running' THEN 0 WHEN 'failed' THEN 1 WHEN 'cancelled' THEN 2 WHEN 'pending' THEN 3 ELSE 4 END, idx
+     LIMIT $3`,
+    [sweepId, state, limit],
   );
   const cells: CellStatusLine[] = rows.rows.map((r) => ({
     key: r.cell_key,
@@ -69,58 +101,61 @@ export async function sweepStatus(q: Queryable, sweepId: string, live?: SweepPro
     testAccuracy: r.test_accuracy,
     error: r.error,
   }));
-  const amSpec = (s.spec as ParsedSpec | null)?.am;
-  let am: SweepStatusReport['am'] = null;
-  if (amSpec) {
-    const stored = await q.query<{ protocol: string; n: number }>(
-      `SELECT a.protocol, count(*)::int AS n FROM am_results a JOIN cells c ON c.id = a.cell_id
-       WHERE c.sweep_id = $1 GROUP BY a.protocol`,
-      [sweepId],
-    );
-    const byKey = new Map(stored.rows.map((r) => [r.protocol, r.n]));
-    am = {
-      slopes: amSpec.backwardSlopes,
-      arms: expandAmArms(amSpec).map((arm) => ({ key: arm.key, results: byKey.get(arm.key) ?? 0 })),
-    };
-  }
+  const maxParallel = live?.maxParallel ?? s.max_parallel;
   return {
     id: s.id,
     name: s.name,
     status: s.status,
     error: s.error,
-    maxParallel: live?.maxParallel ?? s.max_parallel,
+    maxParallel,
     taskQueue: s.task_queue,
     total: s.total_cells,
     counts,
     createdAt: s.created_at.toISOString(),
     startedAt: s.started_at?.toISOString() ?? null,
     finishedAt: s.finished_at?.toISOString() ?? null,
-    etaSeconds: estimateEta(rows.rows, counts, live?.maxParallel ?? s.max_parallel),
+    etaSeconds: await estimateEta(q, sweepId, counts, maxParallel),
     live,
-    am,
+    am: await amProgress(q, s),
     cells,
+    listing: { state, limit, matching: state ? counts[state] : s.total_cells },
   };
 }
 
-function estimateEta(
-  rows: {
-    status: string;
-    started_at: Date | null;
-    finished_at: Date | null;
-    epochs_done: number;
-    epochs_total: number;
-  }[],
+async function amProgress(q: Queryable, s: SweepRow): Promise<SweepStatusReport['am']> {
+  const amSpec = (s.spec as ParsedSpec | null)?.am;
+  if (!amSpec) return null;
+  const stored = await q.query<{ protocol: string; n: number }>(
+    `SELECT a.protocol, count(*)::int AS n FROM am_results a JOIN cells c ON c.id = a.cell_id
+     WHERE c.sweep_id = $1 GROUP BY a.protocol`,
+    [s.id],
+  );
+  const byKey = new Map(stored.rows.map((r) => [r.protocol, r.n]));
+  return {
+    slopes: amSpec.backwardSlopes,
+    arms: expandAmArms(amSpec).map((arm) => ({ key: arm.key, results: byKey.get(arm.key) ?? 0 })),
+  };
+}
+
+/** Remaining cell-time (mean succeeded cell × cells left, running ones by their epochs done) over the window. */
+async function estimateEta(
+  q: Queryable,
+  sweepId: string,
   counts: StatusCounts,
   maxParallel: number,
-): number | null {
-  const done = rows.filter((r) => r.status === 'succeeded' && r.started_at && r.finished_at);
-  if (done.length === 0) return null;
-  const meanCell =
-    done.reduce((t, r) => t + (r.finished_at!.getTime() - r.started_at!.getTime()), 0) / done.length / 1000;
-  const running = rows.filter((r) => r.status === 'running');
-  const runningLeft = running.reduce((t, r) => t + meanCell * (1 - r.epochs_done / Math.max(1, r.epochs_total)), 0);
-  const remaining = counts.pending * meanCell + runningLeft;
-  return Math.round(remaining / Math.max(1, Math.min(maxParallel, counts.pending + running.length)));
+): Promise<number | null> {
+  const r = await q.query<{ mean: number | null; progress: number | null }>(
+    `SELECT avg(extract(epoch FROM finished_at - started_at))
+              FILTER (WHERE status = 'succeeded' AND started_at IS NOT NULL AND finished_at IS NOT NULL) AS mean,
+            sum(epochs_done::float8 / greatest(1, epochs_total)) FILTER (WHERE status = 'running') AS progress
+     FROM cells WHERE sweep_id = $1`,
+    [sweepId],
+  );
+  const mean = r.rows[0].mean === null ? null : Number(r.rows[0].mean);
+  if (mean === null) return null;
+  const runningLeft = counts.running - Number(r.rows[0].progress ?? 0);
+  const remaining = mean * (counts.pending + runningLeft);
+  return Math.round(remaining / Math.max(1, Math.min(maxParallel, counts.pending + counts.running)));
 }
 
 export interface SweepListLine {

@@ -67,7 +67,7 @@ export function ensureTemporalCli(log: (msg: string) => void = () => undefined):
   return cli;
 }
 
-function isExecutable(path: string): boolean {
+export function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;

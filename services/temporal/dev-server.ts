@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ServiceError } from '../errors';
-import { freePort, pidAlive, portOpen, waitFor } from '../net';
+import { freePort, hostForUrl, isWildcard, pidAlive, portOpen, waitFor } from '../net';
 import { ensureTemporalCli } from './cli-binary';
 
 export interface DevServerInfo {
@@ -20,6 +20,9 @@ export interface StartDevServerOptions {
   port?: number;
   /** Serve the web UI on this port (default: port + 1000). */
   ui?: boolean;
+  /** Address to bind (default loopback; `0.0.0.0`: every interface); `advertise` is the one clients get. */
+  ip?: string;
+  advertise?: string;
   /** More `temporal server start-dev` arguments, e.g. dynamic config for tests. */
   extraArgs?: string[];
   log?: (msg: string) => void;
@@ -32,14 +35,16 @@ export interface StartDevServerOptions {
 export async function startDevServer(opts: StartDevServerOptions): Promise<DevServerInfo> {
   const cli = ensureTemporalCli(opts.log);
   mkdirSync(opts.dir, { recursive: true });
-  const port = await freePort(opts.port ?? 7233);
-  const uiPort = await freePort(port + 1000);
+  const ip = opts.ip ?? '127.0.0.1';
+  const probeHost = isWildcard(ip) ? '127.0.0.1' : ip;
+  const port = await freePort(opts.port ?? 7233, ip);
+  const uiPort = await freePort(port + 1000, ip);
   const dbFile = join(opts.dir, 'temporal.db');
   const logFile = join(opts.dir, 'server.log');
   // prettier-ignore
   const args = [
     'server', 'start-dev',
-    '--ip', '127.0.0.1',
+    '--ip', ip,
     '--port', String(port),
     '--db-filename', dbFile,
     '--namespace', 'default',
@@ -62,11 +67,12 @@ export async function startDevServer(opts: StartDevServerOptions): Promise<DevSe
   closeSync(out);
   child.unref();
   const pid = child.pid!;
-  const up = await waitFor(async () => !pidAlive(pid) || (await portOpen(port)), 30_000);
+  const up = await waitFor(async () => !pidAlive(pid) || (await portOpen(port, probeHost)), 30_000);
   if (!up || !pidAlive(pid)) {
     throw new ServiceError(`the Temporal dev server did not start (see ${logFile}): ${lastLine(logFile)}`);
   }
-  return { pid, port, uiPort, address: `127.0.0.1:${port}`, namespace: 'default', dbFile };
+  const host = opts.advertise ?? probeHost;
+  return { pid, port, uiPort, address: `${hostForUrl(host)}:${port}`, namespace: 'default', dbFile };
 }
 
 /** Stops a dev server started by {@link startDevServer} (SIGTERM, then SIGKILL after 10 s). */
@@ -87,7 +93,8 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> 
   }
 }
 
-function lastLine(file: string): string {
+/** The last line of a log file (for one-line errors), or '' when it cannot be read. */
+export function lastLine(file: string): string {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').pop()?.slice(0, 300) ?? '';
   } catch {

@@ -71,16 +71,6 @@ describe('bad input: exit 2, one clear line, nothing written', () => {
     assert.match(r.stderr, /cannot read spec .*nope\.yaml: no such file/);
   });
 
-  test('nothing was written to Postgres or Temporal by any of them', async () => {
-    const rows = await s.pool.query(
-      'SELECT (SELECT count(*)::int FROM sweeps) AS sweeps, (SELECT count(*)::int FROM cells) AS cells',
-    );
-    assert.deepEqual(rows.rows[0], { sweeps: 0, cells: 0 });
-    const workflows = [];
-    for await (const wf of s.client.workflow.list()) workflows.push(wf);
-    assert.equal(workflows.length, 0);
-  });
-
   for (const args of [
     ['sweep', 'status', 'no-such-sweep'],
     ['sweep', 'resume', 'no-such-sweep'],
@@ -118,6 +108,18 @@ describe('bad input: exit 2, one clear line, nothing written', () => {
     assert.equal(cli(['sweep', 'resize', 'x', '--max-parallel', '0']).status, 2);
     assert.equal(cli(['no-such-command']).status, 2);
     assert.equal(cli(['worker', '--backend', 'tpu']).status, 2);
+  });
+
+  // After every failing case above (bad specs, unknown ids, unreachable services, usage errors), before the
+  // one valid start below.
+  test('nothing was written to Postgres or Temporal by any of them', async () => {
+    const rows = await s.pool.query(
+      'SELECT (SELECT count(*)::int FROM sweeps) AS sweeps, (SELECT count(*)::int FROM cells) AS cells',
+    );
+    assert.deepEqual(rows.rows[0], { sweeps: 0, cells: 0 });
+    const workflows = [];
+    for await (const wf of s.client.workflow.list()) workflows.push(wf);
+    assert.equal(workflows.length, 0);
   });
 
   test('a valid start with no worker on its queue says how to start one', () => {

@@ -35,9 +35,17 @@ const SMI_CSV = '0, NVIDIA H100 80GB HBM3, 81559, 1, 550.54.15\n1, NVIDIA H100 8
 describe('proxysweep doctor against the real services of the test setup', () => {
   const fx = useServices();
   const emptyDatasets = mkdtempSync(join(tmpdir(), 'ps-doctor-data-'));
+  // No native TensorFlow build, whatever this checkout has set up (CI builds one): the node under test has none.
+  const noNative = mkdtempSync(join(tmpdir(), 'ps-doctor-native-'));
 
   function doctor(args: string[], env: Record<string, string | undefined> = {}) {
-    const merged = { ...serviceEnv(fx.s), PROXYSWEEP_DATASET_DIR: emptyDatasets, ...env };
+    const merged = {
+      ...serviceEnv(fx.s),
+      PROXYSWEEP_DATASET_DIR: emptyDatasets,
+      PROXYSWEEP_NATIVE_DIR: noNative,
+      PROXYSWEEP_BACKEND: undefined,
+      ...env,
+    };
     const r = spawnSync(process.execPath, [BIN, 'doctor', '--json', ...args], {
       // An undefined value unsets the variable.
       env: Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)),
@@ -73,7 +81,8 @@ describe('proxysweep doctor against the real services of the test setup', () => 
     assert.equal(r.check('cuda').status, 'warn');
     assert.equal(r.check('backend').status, 'warn');
     assert.equal(r.check('backend').data?.backend, 'wasm');
-    assert.match(r.check('backend').detail, /not tensorflow: package @tensorflow\/tfjs-node not installed/);
+    assert.match(r.check('backend').detail, /not tensorflow: native TensorFlow is not set up/);
+    assert.match(r.check('backend').fix ?? '', /proxysweep setup native/);
     assert.equal(r.check('temporal.pollers').status, 'warn', 'no worker on this queue yet');
     for (const c of r.report.checks.filter((x) => x.status !== 'pass' && x.name !== 'gpus' && x.name !== 'cuda')) {
       assert.ok(c.fix, `${c.name} says how to fix it`);
@@ -118,13 +127,13 @@ describe('proxysweep doctor against the real services of the test setup', () => 
     assert.equal((r.check('temporal.pollers').data as { taskQueue: string }).taskQueue, 'proxysweep');
   });
 
-  test('no tfjs-node: a node told to use native TensorFlow fails the backend check with the install command', () => {
+  test('no native TensorFlow: a node told to use it fails the backend check with the setup command', () => {
     const r = doctor(['--backend', 'tensorflow']);
     assert.equal(r.status, 2);
     const b = r.check('backend');
     assert.equal(b.status, 'fail');
-    assert.match(b.detail, /backend "tensorflow" was asked for .*package @tensorflow\/tfjs-node not installed/);
-    assert.match(b.fix ?? '', /tfjs-node|setup native/);
+    assert.match(b.detail, /backend "tensorflow" was asked for .*native TensorFlow is not set up/);
+    assert.match(b.fix ?? '', /proxysweep setup native/);
     // The same through the environment, as a container sets it.
     assert.equal(doctor([], { PROXYSWEEP_BACKEND: 'tensorflow-gpu' }).check('backend').status, 'fail');
   });
@@ -179,11 +188,12 @@ describe('proxysweep doctor against the real services of the test setup', () => 
     const crowded = doctor(['--workers', '500']);
     const c = crowded.check('postgres.connections');
     assert.equal(c.status, 'fail');
-    assert.match(c.detail, /this node needs 2000 \(500 worker process\(es\) × 4\)/);
+    // Unset, PROXYSWEEP_DB_POOL is the worker's default pool of one connection.
+    assert.match(c.detail, /this node needs 500 \(500 worker process\(es\) × 1\)/);
     assert.match(c.fix ?? '', /PROXYSWEEP_DB_POOL.*max_connections.*pgbouncer/);
     assert.equal(
-      doctor(['--workers', '500'], { PROXYSWEEP_DB_POOL: '1' }).check('postgres.connections').data?.needed,
-      500,
+      doctor(['--workers', '500'], { PROXYSWEEP_DB_POOL: '3' }).check('postgres.connections').data?.needed,
+      1500,
     );
   });
 

@@ -5,9 +5,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { findTemporalCli } from '../../services/temporal/cli-binary';
+import { serverToolDir } from '../../services/temporal/server-binary';
 import { postgresEndpointOf } from '../helpers/postgres-endpoint';
 import { useServices } from '../helpers/services';
-import { repoPath, ROOT, TEMPORAL_RELEASE } from '../helpers/deploy-files';
+import { repoPath } from '../helpers/deploy-files';
 
 /**
  * The scripts compose runs in the official images, run here for real against the test PostgreSQL and
@@ -75,14 +76,12 @@ describe('infra/compose scripts against real services', () => {
     assert.match(again.stdout, /compose-ns exists/);
   });
 
-  // temporal-sql-tool is built with the production server (branch hosts: .tools/temporal-server/); elsewhere
-  // TEMPORAL_SQL_TOOL may point at one. Without it this test says so and is skipped.
-  const sqlTool =
-    process.env.TEMPORAL_SQL_TOOL ??
-    join(ROOT, '.tools', 'temporal-server', `v${TEMPORAL_RELEASE}`, 'temporal-sql-tool');
+  // temporal-sql-tool is built with the production server (`npm run setup:temporal-server`; CI does it before the
+  // tests); TEMPORAL_SQL_TOOL may point at another build of the same release. Without one this test says so.
+  const sqlTool = process.env.TEMPORAL_SQL_TOOL ?? join(serverToolDir(), 'temporal-sql-tool');
   const skip = existsSync(sqlTool)
     ? false
-    : `no temporal-sql-tool at ${sqlTool} (built by \`services up --temporal server\`, or set TEMPORAL_SQL_TOOL)`;
+    : `no temporal-sql-tool at ${sqlTool} (run \`npm run setup:temporal-server\`, or set TEMPORAL_SQL_TOOL)`;
   if (skip) console.log(`# setup-schema.sh test skipped: ${skip}`);
   test(
     "setup-schema.sh creates and migrates Temporal's two databases, and changes nothing the second time",

@@ -1,5 +1,6 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { engineTestBackend } from '../helpers/backend';
 import {
   tf,
   initBackend,
@@ -56,7 +57,7 @@ function linearModel(w: number[]): tf.LayersModel {
 
 describe('maximizeActivation', () => {
   before(async () => {
-    await initBackend('wasm');
+    await initBackend(engineTestBackend());
   });
 
   test('plain ReLU gradients are stuck in the trap; a large backward slope escapes to the global maximum', async () => {

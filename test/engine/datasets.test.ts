@@ -19,43 +19,9 @@ import {
 } from '../../services/engine/datasets';
 import { interleave, trainCount } from '../../services/engine/datasets/digits';
 import { SOURCES, type DownloadSource } from '../../services/engine/datasets/sources';
+import { TEST_LABELS, TRAIN_LABELS, idxImages, idxLabels, idxPixel, writeIdxDataset } from '../helpers/idx-files';
 
-// ---------- helpers: tiny writers for the real on-disk formats ----------
-
-function idxImages(count: number, pixel: (i: number, p: number) => number, rows = 28, cols = 28): Buffer {
-  const buf = Buffer.alloc(16 + count * rows * cols);
-  buf.writeUInt32BE(2051, 0);
-  buf.writeUInt32BE(count, 4);
-  buf.writeUInt32BE(rows, 8);
-  buf.writeUInt32BE(cols, 12);
-  for (let i = 0; i < count; i++) for (let p = 0; p < rows * cols; p++) buf[16 + i * rows * cols + p] = pixel(i, p);
-  return buf;
-}
-
-function idxLabels(labels: number[]): Buffer {
-  const buf = Buffer.alloc(8 + labels.length);
-  buf.writeUInt32BE(2049, 0);
-  buf.writeUInt32BE(labels.length, 4);
-  labels.forEach((l, i) => (buf[8 + i] = l));
-  return buf;
-}
-
-/** Pixel value used by the IDX fixtures: image i, pixel p. Covers 0 and 255. */
-const idxPixel = (i: number, p: number): number => (p === 0 ? 0 : p === 1 ? 255 : (i * 7 + p) % 256);
-
-const TRAIN_LABELS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 3, 1];
-const TEST_LABELS = [9, 8, 7, 6, 5];
-
-function writeIdxDataset(dir: string, gz = false): void {
-  mkdirSync(dir, { recursive: true });
-  const files: [string, Buffer][] = [
-    ['train-images-idx3-ubyte', idxImages(TRAIN_LABELS.length, idxPixel)],
-    ['train-labels-idx1-ubyte', idxLabels(TRAIN_LABELS)],
-    ['t10k-images-idx3-ubyte', idxImages(TEST_LABELS.length, idxPixel)],
-    ['t10k-labels-idx1-ubyte', idxLabels(TEST_LABELS)],
-  ];
-  for (const [name, data] of files) writeFileSync(join(dir, gz ? `${name}.gz` : name), gz ? gzipSync(data) : data);
-}
+// ---------- helpers: tiny writers for the real on-disk formats (IDX: ../helpers/idx-files) ----------
 
 /** A CIFAR record: label byte(s) then the R, G, B planes; pixel(c, h, w) gives each byte. */
 function cifarRecord(labels: number[], pixel: (c: number, h: number, w: number) => number): Buffer {
@@ -200,14 +166,6 @@ void describe('digits', () => {
     } finally {
       disposeDataset(again);
     }
-  });
-
-  void test('loads in under a second', async () => {
-    const t = performance.now();
-    const d = await loadDataset('digits');
-    const ms = performance.now() - t;
-    disposeDataset(d);
-    assert.ok(ms < 1000, `digits took ${ms.toFixed(0)} ms`);
   });
 
   void test('split helpers: round-half-up 80% and proportional interleave', () => {

@@ -1,11 +1,12 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { engineTestBackend } from '../helpers/backend';
 import { tf, initBackend, buildModel, ARCHITECTURES, proxyLayers } from '../../services/engine';
 import { SpecError } from '../../services/errors';
 
 describe('buildModel', () => {
   before(async () => {
-    await initBackend('wasm');
+    await initBackend(engineTestBackend());
   });
 
   for (const arch of ARCHITECTURES) {

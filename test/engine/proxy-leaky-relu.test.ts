@@ -1,5 +1,6 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { engineTestBackend } from '../helpers/backend';
 import {
   tf,
   initBackend,
@@ -21,7 +22,7 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-
 
 describe('proxyLeakyRelu', () => {
   before(async () => {
-    await initBackend('wasm');
+    await initBackend(engineTestBackend());
   });
 
   for (const [forward, backward] of [
@@ -57,7 +58,7 @@ describe('proxyLeakyRelu', () => {
 
 describe('ProxyLeakyReLU layer', () => {
   before(async () => {
-    await initBackend('wasm');
+    await initBackend(engineTestBackend());
   });
 
   test('serialization round-trip keeps class, slopes and outputs', async () => {

@@ -1,5 +1,6 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { engineTestBackend } from '../helpers/backend';
 import {
   type tf,
   initBackend,
@@ -11,6 +12,7 @@ import {
 } from '../../services/engine';
 import { CancelledError } from '../../services/errors';
 import { tinyDataset } from '../helpers/tiny-dataset';
+import { tinyVgg } from '../helpers/tiny-models';
 
 const dataset = () => tinyDataset(1);
 const model = (seed = 5) =>
@@ -24,7 +26,7 @@ const weightsOf = (m: tf.LayersModel) => m.getWeights().map((t) => Array.from(t.
 
 describe('trainModel', () => {
   before(async () => {
-    await initBackend('wasm');
+    await initBackend(engineTestBackend());
   });
 
   test('learns a learnable task and reports every epoch', async () => {
@@ -68,17 +70,7 @@ describe('trainModel', () => {
 
   for (const optimizer of ['adam', 'sgd'] as const) {
     test(`stop at epoch 2 + restore + continue = uninterrupted run (${optimizer}, cosine, augmentation, batch norm)`, async () => {
-      const build = () =>
-        buildModel('vgg', {
-          inputShape: [8, 8, 1],
-          classes: 4,
-          activation: { mode: 'proxy', backwardSlope: 0.5 },
-          seed: 9,
-          depth: 2,
-          convsPerStage: 1,
-          width: 4,
-          batchNorm: true,
-        });
+      const build = tinyVgg;
       const opts: TrainOptions = {
         epochs: 4,
         batchSize: 16,
@@ -148,6 +140,32 @@ describe('trainModel', () => {
     );
     const state = decodeCheckpoint(saved!);
     assert.deepEqual([state.epoch, state.partial.step, state.globalStep], [1, 5, 12 + 5]);
+    const resumed = model();
+    const rest = await trainModel(resumed, dataset(), { ...opts, resumeFrom: saved });
+    assert.deepEqual(weightsOf(resumed), weightsOf(full));
+    assert.equal(rest.epochs[0].trainLoss, fullRun.epochs[1].trainLoss);
+  });
+
+  test('a checkpoint taken from onStep mid-epoch (time cadence) resumes to the uninterrupted weights', async () => {
+    const opts: TrainOptions = {
+      epochs: 2,
+      batchSize: 8,
+      learningRate: 0.01,
+      optimizer: 'sgd',
+      seed: 4,
+      momentum: 0.9,
+    };
+    const full = model();
+    let saved: Buffer | undefined;
+    // The same run goes on after the checkpoint: taking one must not disturb training.
+    const fullRun = await trainModel(full, dataset(), {
+      ...opts,
+      onStep: async (s, ctx) => {
+        if (s.epoch === 2 && s.step === 7) saved = await ctx.checkpoint();
+      },
+    });
+    const state = decodeCheckpoint(saved!);
+    assert.deepEqual([state.epoch, state.partial.step], [1, 7]);
     const resumed = model();
     const rest = await trainModel(resumed, dataset(), { ...opts, resumeFrom: saved });
     assert.deepEqual(weightsOf(resumed), weightsOf(full));

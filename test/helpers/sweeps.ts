@@ -27,6 +27,8 @@ export function tinySpec(name: string, overrides: Record<string, unknown> = {}):
       taskQueue: `tq-${name}`,
       retries: { maximumAttempts: 3, initialInterval: '1s' },
       timeouts: { heartbeat: '5s' },
+      // Tests crash and resume cells mid-run: checkpoint after every epoch (the default is every 5 minutes).
+      checkpointEvery: 0,
     },
     ...overrides,
   };

@@ -43,6 +43,18 @@ describe('a failing cell, then resume', () => {
     for (const c of failed) assert.match(c.error, /injected fault \(train\)/);
     const human = cli('sweep', 'status', sweepId);
     assert.match(human.stdout, /injected fault/);
+    // Listings are paged: failed cells come first; --state filters, --limit caps, counts still cover all.
+    assert.deepEqual(
+      report.cells.map((c: { status: string }) => c.status),
+      ['failed', 'failed', 'succeeded', 'succeeded'],
+    );
+    const page = JSON.parse(cli('sweep', 'status', sweepId, '--state', 'failed', '--limit', '1', '--json').stdout);
+    assert.equal(page.cells.length, 1);
+    assert.equal(page.cells[0].status, 'failed');
+    assert.deepEqual(page.listing, { state: 'failed', limit: 1, matching: 2 });
+    assert.deepEqual([page.counts.failed, page.counts.succeeded], [2, 2]);
+    assert.ok(page.etaSeconds === 0, `nothing left to run: ETA ${page.etaSeconds}`);
+    assert.match(cli('sweep', 'status', sweepId, '--limit', '1').stdout, /1 of 4 cells shown/);
 
     const before = await s.pool.query('SELECT cell_key, attempts, status FROM cells WHERE sweep_id = $1 ORDER BY idx', [
       sweepId,

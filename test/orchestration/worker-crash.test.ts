@@ -27,6 +27,7 @@ describe('a worker killed with SIGKILL mid-training', () => {
         taskQueue: 'tq-crash',
         retries: { maximumAttempts: 5, initialInterval: '1s' },
         timeouts: { heartbeat: '3s' },
+        checkpointEvery: 0, // resume from the epoch before the crash
       },
     });
     // Slow steps (8 per epoch) so there is time to kill the worker between epochs 1 and 4.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { useServices, serviceEnv, eventually } from '../helpers/services';
 import { launch, tinySpec, waitForSweep, workers } from '../helpers/sweeps';
 import { packageRoot } from '../../services/paths';
+import { cellWorkflowId } from '../../workflows/ids';
 
 describe('worker lifecycle', () => {
   const fx = useServices();
@@ -58,7 +59,10 @@ describe('worker lifecycle', () => {
   test('SIGTERM mid-training: the worker checkpoints at the exact step, exits cleanly, and the cell resumes elsewhere', async () => {
     const s = fx.s;
     const pools = fx.workers;
-    const first = workers(s, 1, 'tq-term', { PROXYSWEEP_TEST_STEP_DELAY_MS: '300' });
+    const first = workers(s, 1, 'tq-term', {
+      PROXYSWEEP_TEST_STEP_DELAY_MS: '300',
+      PROXYSWEEP_TEST_HEARTBEAT_THROTTLE_MS: '200',
+    });
     pools.push(first);
     const { ctx, sweepId } = await launch(
       s,
@@ -83,17 +87,24 @@ describe('worker lifecycle', () => {
       }),
     );
     fx.contexts.push(ctx);
-    await eventually(
+    // A few of the 16 steps of epoch 1 done, as the activity's own heartbeat reports them (the worker flushes
+    // heartbeats every 200 ms in this test instead of every 24 s, so the server sees each step soon).
+    const cellKey = (await s.pool.query('SELECT cell_key FROM cells WHERE sweep_id = $1', [sweepId])).rows[0].cell_key;
+    const progress = await eventually(
       async () => {
-        const r = await s.pool.query(`SELECT epochs_done FROM cells WHERE sweep_id = $1 AND status = 'running'`, [
-          sweepId,
-        ]);
-        return r.rowCount === 1;
+        const d = await s.client.workflow
+          .getHandle(cellWorkflowId(sweepId, cellKey))
+          .describe()
+          .catch(() => undefined);
+        const payload = d?.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+        if (!payload) return undefined;
+        const details = JSON.parse(Buffer.from(payload).toString('utf8')) as { epoch: number; step: number };
+        return details.epoch === 0 && details.step >= 3 ? details : undefined;
       },
       60_000,
-      'training to start',
+      'training to reach step 3 of epoch 1',
     );
-    await new Promise((r) => setTimeout(r, 2000)); // a few of the 16 steps of epoch 1 (≈5 s)
+    assert.ok(progress.step < 16, 'still inside epoch 1');
     const proc = first.processes[0];
     proc.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) =>

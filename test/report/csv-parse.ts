@@ -1,4 +1,7 @@
-/** A strict RFC 4180 reader for the tests: quoted fields may hold commas, quotes ("") and line breaks. */
+/**
+ * A strict RFC 4180 reader for the tests (records end in LF, as PostgreSQL's COPY writes them, or CRLF): quoted
+ * fields may hold commas, quotes ("") and line breaks.
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -25,13 +28,13 @@ export function parseCsv(text: string): string[][] {
       row.push(field);
       field = '';
       i++;
-    } else if (ch === '\r' && text[i + 1] === '\n') {
+    } else if (ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) {
       row.push(field);
       rows.push(row);
       row = [];
       field = '';
-      i += 2;
-    } else if (ch === '"' || ch === '\r' || ch === '\n') {
+      i += ch === '\n' ? 1 : 2;
+    } else if (ch === '"' || ch === '\r') {
       throw new Error(`malformed CSV at offset ${i}: bare ${JSON.stringify(ch)}`);
     } else {
       field += ch;

@@ -125,16 +125,21 @@ export function fixtureData(opts: { maxAmCells?: number } = {}): ReportData {
           idx++;
         }
   const results = summarize(cells, am);
-  const amSelection = selectAmCells(cells, new Set(am.map((a) => a.cell_id)), opts.maxAmCells);
+  const withAm = cells.filter((c) => am.some((a) => a.cell_id === c.id));
+  const amSelection = selectAmCells(withAm, withAm.length, opts.maxAmCells);
   for (const key of [...images.keys()])
     if (!amSelection.cellIds.includes(Number(key.split('|')[0]))) images.delete(key);
   const counts = { pending: 0, running: 0, succeeded: 15, failed: 1, cancelled: 0 };
   return {
     sweep,
     counts,
+    totals: { cells: cells.length, epochMetrics: epochs.length, amResults: am.length },
+    configs: [
+      ...new Map(cells.map((c) => [`${c.dataset}|${c.arch}|${c.activation}|${c.backward_slope}`, c])).values(),
+    ].map((c) => ({ dataset: c.dataset, arch: c.arch, activation: c.activation, backward_slope: c.backward_slope })),
     cells,
     cellById: new Map(cells.map((c) => [c.id, c])),
-    epochs,
+    curves: { mode: 'cells', cells: cells.filter((c) => epochs.some((m) => m.cell_id === c.id)), epochs },
     am,
     results,
     amSelection,

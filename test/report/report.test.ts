@@ -153,6 +153,27 @@ describe('sweep report of a real sweep (Temporal, Postgres, worker processes, he
     assert.equal(cells.find((c) => c.idx === '1')!.worker, XSS_ATTR);
     assert.ok(epochs.some((e) => e.worker === `a,"b"\nc`));
     assert.deepEqual(new Set(am.map((a) => a.am_backward_slope)), new Set(['0', '1']), 'AM slopes as stored');
+    // Values as the database holds them: params and traces as JSON, times as ISO 8601 UTC, shapes HxWxC.
+    const db = await s.pool.query(
+      `SELECT c.cell_key, c.params, c.created_at, a.trace, a.input_shape, a.protocol, a.am_backward_slope, a.unit, a.value
+       FROM am_results a JOIN cells c ON c.id = a.cell_id WHERE c.sweep_id = $1`,
+      [sweepId],
+    );
+    for (const row of db.rows) {
+      const csv = am.find(
+        (a) =>
+          a.cell_key === row.cell_key &&
+          a.am_protocol === row.protocol &&
+          Number(a.am_backward_slope) === row.am_backward_slope &&
+          Number(a.unit) === row.unit,
+      )!;
+      assert.deepEqual(JSON.parse(csv.trace), row.trace);
+      assert.equal(Number(csv.value), row.value);
+      assert.equal(csv.input_shape, row.input_shape.join('x'));
+      const cell = cells.find((c) => c.cell_key === row.cell_key)!;
+      assert.deepEqual(JSON.parse(cell.params), row.params);
+      assert.equal(cell.created_at, row.created_at.toISOString());
+    }
   });
 
   test('the page loads with no network: only the file itself and data: URIs, no console or page errors', () => {

@@ -1,69 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { csvField, toCsv } from '../../services/report/csv';
-import { amCsv, cellsCsv, epochsCsv } from '../../services/report/csv-tables';
 import { escapeHtml, markup, raw } from '../../services/report/html-escape';
 import { renderReportHtml } from '../../services/report/html';
 import { niceTicks } from '../../services/report/svg';
 import { displaySize } from '../../services/report/section-am-grid';
 import { selectAmCells } from '../../services/report/am-selection';
-import { csvRecords, parseCsv } from './csv-parse';
 import { fixtureData, XSS, XSS_ATTR } from './fixture';
-
-describe('CSV', () => {
-  test('quotes only fields that need it and doubles inner quotes', () => {
-    assert.equal(csvField('plain'), 'plain');
-    assert.equal(csvField(''), '');
-    assert.equal(csvField(null), '');
-    assert.equal(csvField(undefined), '');
-    assert.equal(csvField(0.25), '0.25');
-    assert.equal(csvField(-3), '-3');
-    assert.equal(csvField(true), 'true');
-    assert.equal(csvField(new Date('2025-01-02T03:04:05.678Z')), '2025-01-02T03:04:05.678Z');
-    assert.equal(csvField('a,b'), '"a,b"');
-    assert.equal(csvField('say "hi"'), '"say ""hi"""');
-    assert.equal(csvField('two\nlines'), '"two\nlines"');
-    assert.equal(csvField('cr\rhere'), '"cr\rhere"');
-    assert.equal(csvField(' padded '), '" padded "');
-    assert.equal(csvField(XSS), XSS, 'angle brackets are not special in CSV');
-  });
-
-  test('a table has a header, CRLF line ends, and reads back to the same values', () => {
-    const values = ['x', 'a,b', '"q"', 'line1\r\nline2', '', ' lead', XSS_ATTR];
-    const text = toCsv(
-      ['i', 'v'],
-      values.map((v, i) => [i, v]),
-    );
-    assert.ok(text.startsWith('i,v\r\n'));
-    assert.ok(text.endsWith('\r\n'));
-    const rows = parseCsv(text);
-    assert.deepEqual(rows[0], ['i', 'v']);
-    assert.deepEqual(
-      rows.slice(1).map((r) => r[1]),
-      values,
-    );
-  });
-
-  test('cells, epochs and AM files: one row per record, the cell params on every row', () => {
-    const d = fixtureData();
-    const cells = csvRecords(cellsCsv(d));
-    assert.equal(cells.length, d.cells.length);
-    const failed = cells.find((c) => c.status === 'failed')!;
-    assert.equal(failed.error, d.cells.find((c) => c.status === 'failed')!.error);
-    assert.equal(failed.test_accuracy, '');
-    assert.deepEqual(JSON.parse(cells[0].params), d.cells[0].params);
-    const epochs = csvRecords(epochsCsv(d));
-    assert.equal(epochs.length, d.epochs.length);
-    assert.equal(epochs.find((e) => e.cell_id === String(d.cells[1].id))!.worker, XSS_ATTR);
-    for (const key of ['cell_key', 'dataset', 'arch', 'activation', 'forward_slope', 'backward_slope', 'seed'])
-      assert.ok(key in epochs[0], `epochs.csv has ${key}`);
-    const am = csvRecords(amCsv(d));
-    assert.equal(am.length, d.am.length);
-    assert.deepEqual(JSON.parse(am[0].trace), d.am[0].trace);
-    assert.equal(am[0].input_shape, '6x6x1');
-    assert.equal(am[0].dataset, 'alpha');
-  });
-});
 
 describe('HTML escaping', () => {
   test('escapeHtml covers text and both attribute quotes', () => {
@@ -166,7 +108,8 @@ describe('report layout (in-memory data)', () => {
     );
     assert.match(picked.amSelection.note, /lowest seed.*capped at the first 6/);
     // The failed cell 3 has no AM: its configuration is represented by seed 0 (idx 2) anyway.
-    const eight = selectAmCells(all.cells, new Set(all.am.map((a) => a.cell_id)), 8);
+    const withAm = all.cells.filter((c) => all.am.some((a) => a.cell_id === c.id));
+    const eight = selectAmCells(withAm, withAm.length, 8);
     assert.equal(eight.cellIds.length, 8);
     const page = renderReportHtml(picked, new Date(0));
     assert.equal(page.match(/<div class="am-cell"/g)?.length, 6);
@@ -176,15 +119,18 @@ describe('report layout (in-memory data)', () => {
   test('a sweep with nothing run yet still renders, with every cell listed', () => {
     const d = fixtureData();
     d.cells.forEach((c) => Object.assign(c, { status: 'pending', test_accuracy: null, epochs_done: 0, error: null }));
-    Object.assign(d, { epochs: [], am: [], results: { accuracy: [], am: [] }, images: new Map() });
-    d.amSelection = selectAmCells(d.cells, new Set());
+    Object.assign(d, {
+      curves: { mode: 'cells', cells: [], epochs: [] },
+      am: [],
+      results: { accuracy: [], am: [] },
+      images: new Map(),
+    });
+    d.amSelection = selectAmCells([], 0);
     const page = renderReportHtml(d, new Date(0));
     assert.equal(page.match(/<td class="acc missing"/g)?.length, 8);
     assert.ok(page.includes('No epoch metrics yet.'));
     assert.equal(page.match(/No AM results yet\./g)?.length, 2);
     assert.equal(page.match(/<tr class="cell-row status-pending"/g)?.length, 16);
-    assert.equal(csvRecords(epochsCsv(d)).length, 0);
-    assert.equal(parseCsv(amCsv(d)).length, 1, 'header only');
   });
 
   test('plot ticks are round numbers covering the data; images scale by whole factors', () => {

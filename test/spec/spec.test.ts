@@ -217,6 +217,59 @@ describe('sweep spec', () => {
     assert.deepEqual(JSON.parse(out), []);
   });
 
+  test('a spec with several mistakes lists every one, one line each, like a compiler', () => {
+    const raw = {
+      base: { epochs: 0, optimizer: 'rmsprop' },
+      grid: { seed: [0] },
+      execution: { maxParallel: 0 },
+    };
+    assert.throws(
+      () => validateSpec(raw),
+      (e: unknown) => {
+        assert.ok(e instanceof SpecError);
+        const lines = e.message.split('\n');
+        assert.equal(lines[0], 'invalid spec: 3 problems');
+        assert.deepEqual(lines.slice(1).sort(), [
+          '  base.epochs: must be >= 1, got 0',
+          '  base.optimizer: must be one of "adam", "sgd", got "rmsprop"',
+          '  execution.maxParallel: must be >= 1, got 0',
+        ]);
+        assert.equal(e.problems.length, 3);
+        return true;
+      },
+    );
+    // Grid problems too: every bad value of every axis.
+    assert.throws(
+      () => validateSpec({ grid: { seed: [0, 'one', 0], epochs: [-1] } }),
+      (e: unknown) =>
+        e instanceof SpecError &&
+        /grid\.seed\[1\]: expected number, got "one"/.test(e.message) &&
+        /grid\.seed\[2\]: 0 is listed twice/.test(e.message) &&
+        /grid\.epochs\[0\]: must be >= 1, got -1/.test(e.message) &&
+        e.problems.length === 3,
+    );
+  });
+
+  test('archOptions are checked at launch against the architecture, and can never replace seed or classes', () => {
+    const bad =
+      (archOptions: Record<string, unknown>, arch = 'vgg') =>
+      () =>
+        validateSpec({ base: { dataset: 'synthetic', arch, archOptions }, grid: { seed: [0] } });
+    assert.throws(
+      bad({ widht: 8 }),
+      /arch "vgg" has no option "widht"; allowed: depth, convsPerStage, width, batchNorm, hidden/,
+    );
+    assert.throws(bad({ seed: 3 }), /arch "vgg" has no option "seed"/);
+    assert.throws(bad({ classes: 100 }, 'resnet'), /arch "resnet" has no option "classes"/);
+    assert.throws(bad({ depth: 2.5 }), /archOptions\.depth must be an integer from 1 to 8, got 2\.5/);
+    assert.throws(bad({ batchNorm: 1 }), /archOptions\.batchNorm must be true or false, got 1/);
+    assert.throws(bad({ width: 4 }, 'small-cnn'), /arch "small-cnn" has no option "width"; it takes no options/);
+    assert.throws(
+      () => validateSpec({ base: { arch: 'vgg', dataset: 'synthetic' }, grid: { 'archOptions.width': [8, 0] } }),
+      /archOptions\.width must be an integer from 1 to 2048, got 0/,
+    );
+  });
+
   test('durations', () => {
     assert.equal(parseDuration('90s'), 90_000);
     assert.equal(parseDuration('5m'), 300_000);

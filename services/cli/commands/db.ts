@@ -1,8 +1,8 @@
 import { resolveTargets } from '../../config';
 import { resolveDataDir } from '../../paths';
-import { createPool, migrate, pingDatabase, redactDatabaseUrl, LATEST_VERSION } from '../../db';
+import { collectGarbage, createPool, migrate, pingDatabase, redactDatabaseUrl, LATEST_VERSION } from '../../db';
 import type { Output } from '../output';
-import type { GlobalOptions } from './shared';
+import { withSweepContext, type GlobalOptions } from './shared';
 
 /** `db migrate`: applies pending schema migrations (also done automatically by workers and launchers). */
 export async function dbMigrateCommand(opts: GlobalOptions, out: Output) {
@@ -23,3 +23,17 @@ export async function dbMigrateCommand(opts: GlobalOptions, out: Output) {
     await pool.end();
   }
 }
+
+/** `db gc`: deletes checkpoints nothing needs any more and reports what it freed. */
+export async function dbGcCommand(opts: GlobalOptions, out: Output) {
+  const report = await withSweepContext(opts, (ctx) => collectGarbage(ctx.pool), { needTemporal: false });
+  out.result(report);
+  out.line(
+    `deleted ${report.checkpointsDeleted} checkpoint(s) of succeeded cells (${mb(report.bytesFreed)} of data); ` +
+      `checkpoints table ${mb(report.tableBytesBefore)} → ${mb(report.tableBytesAfter)} on disk ` +
+      '(freed space is reused by PostgreSQL; `VACUUM FULL checkpoints` returns it to the OS, locking the table)',
+  );
+  return report;
+}
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;

@@ -21,11 +21,15 @@ import { renderResults } from '../results-table';
 import { createProgressView } from '../progress';
 import { InterruptedError, watchSweep } from '../watch';
 import { datasetDir } from './data';
+import { nativeThreadEnv } from '../../engine/native/threads';
+import { nativeStatus } from '../../engine/native/status';
 import type { Output } from '../output';
 import type { GlobalOptions } from './shared';
 
 export interface RunOptions extends GlobalOptions {
   workers?: number;
+  /** libtensorflow intra-op threads per worker (native backend); default cores / workers. */
+  threads?: number;
   /** Report directory (default reports/<sweepId>); `false` skips the report. */
   report?: string | false;
   backend: string;
@@ -42,6 +46,27 @@ export interface RunResult {
   results: Awaited<ReturnType<typeof sweepResults>>;
   /** Path of the HTML report, when written. */
   report?: string;
+}
+
+/**
+ * Native TensorFlow threads for `workers` processes sharing this machine: by default one worker per core with one
+ * intra-op thread each, which gave the most cells per hour on 2 cores (bench/threads.ts; README, Performance).
+ */
+function workerThreadEnv(workers: number, threads: number | undefined): Record<string, string> {
+  if (threads === undefined) return nativeThreadEnv(workers);
+  return { TF_NUM_INTRAOP_THREADS: String(threads), TF_NUM_INTEROP_THREADS: '1' };
+}
+
+/**
+ * Where workers will fall back to wasm because native TensorFlow is not set up: how to go faster. The quick demo
+ * keeps wasm (no compiler or 274 MB download needed to start); bench/threads.ts measured the demo's sweep at 1.9×
+ * the cells per hour on native TensorFlow (README, Performance).
+ */
+function fasterBackendHint(backend: string): string | undefined {
+  if (backend !== 'auto') return undefined;
+  const native = nativeStatus();
+  if (native.setup || native.stock.length) return undefined;
+  return 'workers use the wasm backend: `npx proxysweep setup native` (one 274 MB download, ~15 s to build) makes sweeps ~1.9× faster on CPU';
 }
 
 /** A sweep that ended without succeeding: exit 1 with the cause and the resume command. */
@@ -82,7 +107,10 @@ export async function runCommand(specPath: string, opts: RunOptions, out: Output
       backend: opts.backend,
       dataDir,
       datasetDir: datasetDir(opts.datasetDir),
+      extraEnv: workerThreadEnv(workerCount, opts.threads),
     });
+    const hint = fasterBackendHint(opts.backend);
+    if (hint && !out.json) process.stderr.write(`${hint}\n`);
     const launched = await launchSweep(ctx, spec);
     const sweepId = launched.sweepId;
     let action: RunResult['action'] = 'started';

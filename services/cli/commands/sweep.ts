@@ -1,5 +1,7 @@
 import { loadSpecFile } from '../../spec';
 import { getSweepOrThrow, liveWorkerCount } from '../../db';
+import { UserError } from '../../errors';
+import { deleteSweep } from '../../sweeps/delete';
 import {
   cancelSweep,
   launchSweep,
@@ -13,8 +15,10 @@ import {
   type LaunchResult,
   type ResumeResult,
   type SweepListLine,
+  type SweepStatusOptions,
   type SweepStatusReport,
 } from '../../sweeps';
+import { sweepHealth, type SweepHealth } from '../../sweeps/health';
 import { fmtDuration, pct, table, type Output } from '../output';
 import { withSweepContext, type GlobalOptions } from './shared';
 
@@ -46,10 +50,20 @@ export async function sweepStart(
   return r;
 }
 
-export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: Output): Promise<SweepStatusReport> {
+export async function sweepStatusCommand(
+  id: string,
+  opts: GlobalOptions & SweepStatusOptions,
+  out: Output,
+): Promise<SweepStatusReport & { health: SweepHealth }> {
   const report = await withSweepContext(opts, async (ctx) => {
     const sweep = await getSweepOrThrow(ctx.pool, id);
-    return sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id));
+    const status = await sweepStatus(ctx.pool, id, await queryProgress(ctx, sweep.workflow_id), {
+      limit: opts.limit,
+      state: opts.state,
+    });
+    // The page lists running cells first: those are the ones whose retries are worth describing.
+    const running = status.cells.filter((c) => c.status === 'running').map((c) => c.key);
+    return { ...status, health: await sweepHealth(ctx, sweep, status.counts, running) };
   });
   out.result(report);
   const c = report.counts;
@@ -61,6 +75,10 @@ export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: O
     `  max parallel ${report.maxParallel}, task queue ${report.taskQueue}, ETA ${fmtDuration(report.etaSeconds)}`,
   );
   if (report.error) out.line(`  error: ${report.error}`);
+  if (report.health.stalled) out.line(`  stalled: ${report.health.reason}`);
+  for (const r of report.health.retrying) {
+    out.line(`  retrying: cell ${r.cellKey} on attempt ${r.attempt}; the last one ended with: ${r.lastFailure}`);
+  }
   if (report.am) {
     out.line(`  AM at backward slopes ${report.am.slopes.join(', ')}, ${report.am.arms.length} arm(s):`);
     for (const arm of report.am.arms) out.line(`    ${arm.key}: ${arm.results} results`);
@@ -85,6 +103,15 @@ export async function sweepStatusCommand(id: string, opts: GlobalOptions, out: O
       ]),
     ),
   );
+  const l = report.listing;
+  if (report.cells.length < l.matching) {
+    out.line(
+      `(${report.cells.length} of ${l.matching} ${l.state ?? ''} cells shown: running, failed, cancelled, pending, then succeeded; --limit N or --state S for others)`.replace(
+        '  ',
+        ' ',
+      ),
+    );
+  }
   return report;
 }
 
@@ -137,4 +164,16 @@ export async function sweepResume(id: string, opts: GlobalOptions, out: Output):
       : `nothing to resume for sweep ${id}: ${r.reason}`,
   );
   return r;
+}
+
+/** `sweep delete <id> [--yes]`: without --yes, what would be deleted (exit 2); with it, the sweep and its rows. */
+export async function sweepDeleteCommand(id: string, opts: GlobalOptions & { yes?: boolean }, out: Output) {
+  const plan = await withSweepContext(opts, (ctx) => deleteSweep(ctx, id, !!opts.yes));
+  out.result(plan);
+  const what = `${plan.cells} cells, ${plan.epochMetrics} epoch metrics, ${plan.amResults} AM results, ${plan.checkpoints} checkpoints (${(plan.checkpointBytes / 2 ** 20).toFixed(1)} MB)`;
+  if (!plan.deleted) {
+    throw new UserError(`deleting sweep ${id} removes ${what}; run again with --yes to delete it`);
+  }
+  out.line(`deleted sweep ${id}: ${what}`);
+  return plan;
 }

@@ -18,7 +18,7 @@ import type { Dataset, DatasetInfo, LoadDatasetOptions } from './types';
 
 export { listDatasets } from './catalog';
 
-export type { Dataset, DatasetInfo, DatasetSplit, LoadDatasetOptions, SyntheticOptions } from './types';
+export type { Dataset, DatasetInfo, DatasetSplit, HostSplit, LoadDatasetOptions, SyntheticOptions } from './types';
 export type { FetchOptions } from './fetch';
 export { verifySha256, sha256File } from './checksum';
 
@@ -54,7 +54,14 @@ export async function loadDataset(name: string, opts: LoadDatasetOptions = {}): 
   await tf.ready();
   const train = toTensors(raw.train, raw.inputShape);
   try {
-    return { name, inputShape: raw.inputShape, classes: raw.classes, train, test: toTensors(raw.test, raw.inputShape) };
+    return {
+      name,
+      inputShape: raw.inputShape,
+      classes: raw.classes,
+      train,
+      test: toTensors(raw.test, raw.inputShape),
+      host: { train: { x: raw.train.x, y: raw.train.y }, test: { x: raw.test.x, y: raw.test.y } },
+    };
   } catch (err) {
     tf.dispose([train.x, train.y]);
     throw err;

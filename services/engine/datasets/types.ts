@@ -6,6 +6,12 @@ export interface DatasetSplit {
   y: Tensor1D;
 }
 
+/** The host-memory arrays a split's tensors were made from (NHWC float32 pixels, int32 labels). */
+export interface HostSplit {
+  x: Float32Array;
+  y: Int32Array;
+}
+
 /** A loaded dataset. Tensors live on the engine's backend; call {@link disposeDataset} when done. */
 export interface Dataset {
   name: string;
@@ -13,6 +19,11 @@ export interface Dataset {
   classes: number;
   train: DatasetSplit;
   test: DatasetSplit;
+  /**
+   * The same examples in host memory, set by `loadDataset`. Training assembles batches from these, so every
+   * cell of a process shares one copy instead of reading the tensors back per cell. Never modify them.
+   */
+  host?: { train: HostSplit; test: HostSplit };
 }
 
 /** Shape of the generated `synthetic` dataset; every field has a small default (8×8×1, 4 classes, 512/128). */

@@ -1,5 +1,5 @@
 /**
- * Fast gradient kernels for the wasm and cpu backends (see notes/tfjs.md §2–3). Registration is idempotent and may
+ * Fast gradient kernels for the wasm, cpu and tensorflow backends (see notes/tfjs.md §2–3). Registration is idempotent and may
  * happen before or after the backend initialises.
  */
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
@@ -11,6 +11,8 @@ import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input-wasm';
 import { makeIdentityWasmConfig } from './identity-wasm';
 import { makeMaxPoolGradWasmConfig } from './max-pool-grad-wasm';
 import { makeSumWasmConfig } from './sum-wasm';
+import { leakyReluGradTensorflowConfig } from './leaky-relu-grad-tensorflow';
+import { makeMaxPoolGradTensorflowConfig } from './max-pool-grad-tensorflow';
 
 const ours = new WeakSet<KernelFunc>();
 /** The kernels ours replaced, by `backend/kernel`, so wrappers can delegate and re-registration finds them. */
@@ -40,10 +42,10 @@ function install(kernelName: string, backendName: string, make: (stock: KernelCo
  */
 const OVERRIDE_BATCH_MAT_MUL = true;
 
-/** Wraps a stock wasm kernel: `make` gets the kernel ours replaced, to delegate the cases it does not cover. */
-function wrapStock(kernelName: string, make: (stock: KernelConfig) => KernelConfig) {
-  install(kernelName, 'wasm', (stock) => {
-    if (stock === undefined) throw new Error(`wasm ${kernelName} kernel is not registered`);
+/** Wraps a stock kernel: `make` gets the kernel ours replaced, to delegate the cases it does not cover. */
+function wrapStock(kernelName: string, make: (stock: KernelConfig) => KernelConfig, backendName = 'wasm') {
+  install(kernelName, backendName, (stock) => {
+    if (stock === undefined) throw new Error(`${backendName} ${kernelName} kernel is not registered`);
     return make(stock);
   });
 }
@@ -63,11 +65,22 @@ export function registerWasmKernels(): void {
   }
 }
 
+/**
+ * For the native backend (after tfjs-node registered its kernels): libtensorflow's own LeakyReluGrad for ProxyGrad's
+ * gradient, and MaxPoolGrad on oneDNN.
+ */
+export function registerTensorflowKernels(): void {
+  install(leakyReluGradTensorflowConfig.kernelName, 'tensorflow', () => leakyReluGradTensorflowConfig);
+  wrapStock('MaxPoolGrad', makeMaxPoolGradTensorflowConfig, 'tensorflow');
+}
+
 /** A loop-reordered Conv2DBackpropFilter for the pure-JS cpu backend. */
 export function registerCpuKernels(): void {
   install('Conv2DBackpropFilter', 'cpu', () => conv2dBackpropFilterCpuConfig);
 }
 
+export { LEAKY_RELU_GRAD } from './leaky-relu-grad-tensorflow';
+export { maxPoolGradOnOneDnn } from './max-pool-grad-tensorflow';
 export { conv2dBackpropFilterWasm } from './conv2d-backprop-filter-wasm';
 export { conv2dBackpropInputWasm } from './conv2d-backprop-input-wasm';
 export { conv2dBackpropFilterCpu } from './conv2d-backprop-filter-cpu';

@@ -9,9 +9,9 @@ export type { ModelOptions } from './common';
 export type { VggOptions } from './vgg';
 export type { ResNetOptions } from './resnet';
 
-import { ARCH_OPTIONS, ARCHITECTURES, type ArchName } from './catalog';
+import { ARCH_OPTIONS, ARCHITECTURES, archOptionProblems, type ArchName } from './catalog';
 
-export { ARCH_OPTIONS, ARCHITECTURES, type ArchName } from './catalog';
+export { ARCH_OPTIONS, ARCHITECTURES, archOptionProblems, type ArchName, type ArchOptionRule } from './catalog';
 
 export type BuildModelOptions = ModelOptions & VggOptions & ResNetOptions & Record<string, unknown>;
 
@@ -23,14 +23,10 @@ export function buildModel(arch: string, opts: BuildModelOptions): tf.LayersMode
   if (!(arch in ARCH_OPTIONS)) {
     throw new SpecError(`unknown arch "${arch}"; known: ${ARCHITECTURES.join(', ')}`, 'arch');
   }
-  const allowed = new Set(['inputShape', 'classes', 'activation', 'seed', ...ARCH_OPTIONS[arch as ArchName]]);
-  const unknown = Object.keys(opts).filter((k) => !allowed.has(k) && opts[k] !== undefined);
-  if (unknown.length) {
-    throw new SpecError(
-      `arch "${arch}" has no option ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${ARCH_OPTIONS[arch as ArchName].join(', ') || 'none'}`,
-      'archOptions',
-    );
-  }
+  const { inputShape: _i, classes: _c, activation: _a, seed: _s, ...archOptions } = opts;
+  const defined = Object.fromEntries(Object.entries(archOptions).filter(([, v]) => v !== undefined));
+  const problems = archOptionProblems(arch as ArchName, defined);
+  if (problems.length) throw new SpecError(problems.join('; '), 'archOptions');
   switch (arch as ArchName) {
     case 'small-cnn':
       return buildSmallCnn(opts);

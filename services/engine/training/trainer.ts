@@ -26,8 +26,11 @@ export interface TrainOptions {
   augment?: AugmentOptions;
   /** Batch size for test-set evaluation. Default 256. */
   evalBatchSize?: number;
-  /** Called after every training step (e.g. to heartbeat). */
-  onStep?: (step: StepInfo) => void | Promise<void>;
+  /**
+   * Called after every training step (e.g. to heartbeat); `checkpoint()` serializes the state after this step,
+   * from which a restore continues bit for bit (used for checkpoints on a time cadence inside long epochs).
+   */
+  onStep?: (step: StepInfo, ctx: { checkpoint: () => Promise<Buffer> }) => void | Promise<void>;
   /** Called after every epoch with its metrics; `checkpoint()` serializes the state reached so far. */
   onEpoch?: (metrics: EpochMetrics, ctx: { checkpoint: () => Promise<Buffer> }) => void | Promise<void>;
   /** Aborting stops training between steps with a CancelledError (after `onCancel`). */
@@ -142,11 +145,13 @@ class Trainer {
   ) {
     validateTrainOptions(opts);
     ({ optimizer: this.optimizer, setLearningRate: this.setLr } = createOptimizer(opts));
-    // Host copies: batches are assembled in JS (see assembleBatch), evaluation slices contiguous ranges.
-    this.trainX = dataset.train.x.dataSync() as Float32Array;
-    this.trainY = Int32Array.from(dataset.train.y.dataSync());
-    this.testX = dataset.test.x.dataSync() as Float32Array;
-    this.testY = Int32Array.from(dataset.test.y.dataSync());
+    // Batches are assembled in JS (see assembleBatch) and evaluation slices contiguous ranges, from host arrays:
+    // the dataset's own (shared by every cell of the process), else a copy read back from the tensors.
+    const host = dataset.host;
+    this.trainX = host?.train.x ?? (dataset.train.x.dataSync() as Float32Array);
+    this.trainY = host?.train.y ?? Int32Array.from(dataset.train.y.dataSync());
+    this.testX = host?.test.x ?? (dataset.test.x.dataSync() as Float32Array);
+    this.testY = host?.test.y ?? Int32Array.from(dataset.test.y.dataSync());
     this.stepsPerEpoch = Math.ceil(this.trainY.length / opts.batchSize);
     // A fixed variable order keeps optimizer slots aligned with variables across checkpoint and restore.
     this.vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -187,13 +192,10 @@ class Trainer {
       p.correct += hits;
       p.step = step + 1;
       this.globalStep++;
-      await this.opts.onStep?.({
-        epoch,
-        step: step + 1,
-        stepsPerEpoch: this.stepsPerEpoch,
-        globalStep: this.globalStep,
-        loss,
-      });
+      await this.opts.onStep?.(
+        { epoch, step: step + 1, stepsPerEpoch: this.stepsPerEpoch, globalStep: this.globalStep, loss },
+        { checkpoint: () => this.checkpoint() },
+      );
       // Compute is synchronous on cpu/wasm: give timers, heartbeats and abort events a turn regularly.
       if (performance.now() - lastYield > 50) {
         await new Promise((resolve) => setImmediate(resolve));

@@ -1,0 +1,130 @@
+/**
+ * Database growth per cell-hour of training (not a test): trains one small cell in-process for a fixed number of
+ * short epochs, once with a checkpoint after every epoch (checkpointEvery: 0, the old behaviour) and once with
+ * the default 5-minute cadence, and measures the WAL written and the size of the tables. The figure per
+ * cell-hour scales what was written by the epochs an hour of this training holds.
+ *
+ *   npm run bench:db-growth [-- --json] [-- --epochs 60]
+ */
+import { createPool, insertCells, insertSweep, migrate, type Pool } from '../services/db';
+import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../services/db/embedded';
+import { runTrainCell } from '../services/cells';
+import { DatasetCache } from '../services/cells/dataset-cache';
+import { initBackend } from '../services/engine';
+import { validateSpec } from '../services/spec';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const epochs = Number(args[args.indexOf('--epochs') + 1]) || 60;
+
+function emit(record: Record<string, unknown>): void {
+  if (json) console.log(JSON.stringify({ bench: 'db-growth', ...record }));
+  else
+    console.log(
+      Object.entries(record)
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`)
+        .join('  '),
+    );
+}
+
+async function walBytes(pool: Pool): Promise<number> {
+  const r = await pool.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const [hi, lo] = r.rows[0].lsn.split('/').map((x) => parseInt(x, 16));
+  return hi * 2 ** 32 + lo;
+}
+
+async function tablesBytes(pool: Pool): Promise<number> {
+  const r = await pool.query<{ n: string }>(
+    `SELECT (pg_total_relation_size('checkpoints') + pg_total_relation_size('epoch_metrics'))::bigint AS n`,
+  );
+  return Number(r.rows[0].n);
+}
+
+async function trainOnce(pool: Pool, name: string, checkpointEvery: number | string) {
+  const spec = validateSpec({
+    name,
+    base: { dataset: 'synthetic', arch: 'small-cnn', epochs, batchSize: 64, trainLimit: 64, testLimit: 16 },
+    grid: { seed: [0] },
+    execution: { checkpointEvery },
+  });
+  await insertSweep(pool, {
+    id: spec.sweepId,
+    name,
+    spec: spec.spec,
+    spec_hash: spec.specHash,
+    max_parallel: 1,
+    task_queue: 'q',
+    total_cells: 1,
+    workflow_id: `sweep-${spec.sweepId}`,
+  });
+  const c = spec.cells[0];
+  await insertCells(pool, spec.sweepId, [
+    {
+      cell_key: c.key,
+      idx: 0,
+      params: c.params as unknown as Record<string, unknown>,
+      dataset: 'synthetic',
+      arch: c.params.arch,
+      activation: c.params.activation,
+      forward_slope: c.params.forwardSlope,
+      backward_slope: c.params.backwardSlope,
+      seed: 0,
+      epochs_total: epochs,
+    },
+  ]);
+  const id = (await pool.query('SELECT id FROM cells WHERE sweep_id = $1', [spec.sweepId])).rows[0].id;
+  const [wal0, size0] = [await walBytes(pool), await tablesBytes(pool)];
+  const t0 = performance.now();
+  await runTrainCell({ pool, workerId: 'bench', backend: 'wasm', datasets: new DatasetCache(undefined) }, id, {
+    heartbeat: () => undefined,
+    signal: new AbortController().signal,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const wal = (await walBytes(pool)) - wal0;
+  const size = (await tablesBytes(pool)) - size0;
+  const perHour = 3600 / seconds;
+  return { seconds, wal, size, perHourMb: (wal * perHour) / 2 ** 20, sizePerHourMb: (size * perHour) / 2 ** 20 };
+}
+
+async function main(): Promise<void> {
+  await initBackend('wasm');
+  const dir = mkdtempSync(join(tmpdir(), 'ps-dbgrowth-'));
+  chmodSync(dir, 0o755);
+  const pg = await startEmbeddedPostgres(join(dir, 'pg'), 15933);
+  const pool = createPool(pg.databaseUrl, 2);
+  try {
+    await migrate(pool);
+    const every = await trainOnce(pool, 'every-epoch', 0);
+    const cadence = await trainOnce(pool, 'cadence', '5m');
+    for (const [policy, r] of [
+      ['checkpoint every epoch (baseline)', every],
+      ['checkpointEvery 5m (default)', cadence],
+    ] as const) {
+      emit({
+        policy,
+        epochs,
+        seconds: r.seconds,
+        wal_mb: r.wal / 2 ** 20,
+        tables_growth_mb: r.size / 2 ** 20,
+        wal_mb_per_cell_hour: r.perHourMb,
+      });
+    }
+    emit({
+      measure: 'ratio',
+      what: 'WAL per cell-hour, default vs every epoch',
+      ratio: cadence.perHourMb / every.perHourMb,
+    });
+  } finally {
+    await pool.end();
+    await stopEmbeddedPostgres(join(dir, 'pg'));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,11 +1,14 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { interpolateTree, parseDotenv, InterpolationError } from '../helpers/compose-interpolation';
 import { cliUsageProblems, readText, readYaml, repoPath, TEMPORAL_RELEASE } from '../helpers/deploy-files';
 import { WORKER_SHUTDOWN_FORCE_SECONDS } from '../../services/temporal/worker-shutdown';
+import { requireDeployTool } from '../../scripts/deploy-tools';
 
 interface Service {
   image?: string;
@@ -234,5 +237,90 @@ describe('infra/compose/compose.yaml', () => {
       }
     }
     assert.ok(existsSync(join(dirname(repoPath(COMPOSE)), 'temporal', 'dynamicconfig.yaml')));
+  });
+});
+
+/** What compose-go makes of a service (the subset the tests read; `docker compose config --format json`). */
+interface LoadedService {
+  command?: string[] | null;
+  environment?: Record<string, string | null>;
+  ports?: { host_ip?: string; target: number; published?: string }[];
+  volumes?: { type: string; source: string; target: string; read_only?: boolean }[];
+  stop_grace_period?: string;
+  deploy?: Service['deploy'];
+}
+
+/**
+ * Loads the compose file with compose-go (the loader `docker compose` is built on; scripts/compose-config), its
+ * variables from an env file holding `env` only, with the given profiles active.
+ */
+function composeGo(
+  env: Record<string, string>,
+  profiles: string[] = [],
+  file = repoPath(COMPOSE),
+): { services?: Record<string, LoadedService>; error: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ps-compose-'));
+  try {
+    const envFile = join(dir, 'env');
+    writeFileSync(
+      envFile,
+      Object.entries(env)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
+    const r = spawnSync(requireDeployTool('composeConfig'), [file, envFile, ...profiles], { encoding: 'utf8' });
+    if (r.status !== 0) return { error: r.stderr || String(r.error) };
+    return { services: (JSON.parse(r.stdout) as { services: Record<string, LoadedService> }).services, error: '' };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('infra/compose/compose.yaml as docker compose loads it (compose-go)', () => {
+  test('loads with .env.example filled in, and resolves every service as the checks above assume', () => {
+    const plain = composeGo(filled);
+    assert.equal(plain.error, '');
+    assert.ok(!plain.services!['worker-gpu'], 'worker-gpu only with --profile gpu');
+    const { services, error } = composeGo(filled, ['gpu']);
+    assert.equal(error, '');
+    assert.deepEqual(Object.keys(services!).sort(), Object.keys(compose.services).sort());
+    for (const [name, s] of Object.entries(compose.services)) {
+      const loaded = services![name];
+      // The interpolation of these tests agrees with compose's own.
+      assert.deepEqual(loaded.environment ?? {}, s.environment ?? {}, `${name}: environment`);
+      if (s.command) assert.deepEqual(loaded.command, s.command, `${name}: command`);
+      for (const p of loaded.ports ?? []) assert.equal(p.host_ip, '127.0.0.1', `${name}: port ${p.target}`);
+      // Bind mounts resolved against the compose file's folder, as docker compose does: each source exists.
+      for (const v of (loaded.volumes ?? []).filter((x) => x.type === 'bind')) {
+        assert.ok(existsSync(v.source), `${name}: ${v.source}`);
+        assert.equal(v.read_only, true, `${name}: ${v.target} is mounted read-only`);
+      }
+    }
+    const gpu = services!['worker-gpu'].deploy?.resources?.reservations?.devices?.[0];
+    assert.equal(gpu?.driver, 'nvidia');
+    assert.deepEqual(gpu?.capabilities, ['gpu']);
+    for (const name of ['worker-cpu', 'worker-gpu']) {
+      assert.ok(services![name].stop_grace_period, `${name}: stop_grace_period`);
+    }
+  });
+
+  test('refuses to load without a password, naming the variable and the file to set it in', () => {
+    for (const v of ['POSTGRES_PASSWORD', 'GRAFANA_DB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD']) {
+      const { services, error } = composeGo({ ...filled, [v]: '' });
+      assert.equal(services, undefined, `${v} empty`);
+      assert.match(error, new RegExp(`${v}.*set ${v} in infra/compose/\\.env`));
+    }
+  });
+
+  test('rejects what compose does not know (the loader checks the spec itself)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-compose-typo-'));
+    try {
+      const typo = join(dir, 'compose.yaml');
+      writeFileSync(typo, readText(COMPOSE).replace('stop_grace_period:', 'stop_grace_periods:'));
+      const { error } = composeGo(filled, [], typo);
+      assert.match(error, /stop_grace_periods/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

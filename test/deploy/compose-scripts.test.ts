@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
 import { findTemporalCli } from '../../services/temporal/cli-binary';
 import { serverToolDir } from '../../services/temporal/server-binary';
@@ -97,22 +97,40 @@ describe('infra/compose scripts against real services', () => {
         SQL_PASSWORD: db.password,
       };
       // The script calls the tool by its name in the admin-tools image.
-      const link = join(dirname(sqlTool), 'temporal-sql-tool');
-      assert.ok(existsSync(link));
-      for (let run = 0; run < 2; run++) {
-        const r = sh(script('temporal', 'setup-schema.sh'), env);
-        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-      }
-      for (const database of ['temporal', 'temporal_visibility']) {
-        const c = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database });
-        await c.connect();
-        try {
-          const v = await c.query<{ v: string }>('SELECT curr_version AS v FROM schema_version');
-          assert.match(v.rows[0].v, /^\d+\.\d+$/, `${database} has a schema version`);
-        } finally {
-          await c.end();
+      assert.equal(basename(sqlTool), 'temporal-sql-tool');
+      // Each database: its schema version, and a table the release's last migrations create.
+      const state = async () => {
+        const found: Record<string, { version: string; tables: number }> = {};
+        for (const [database, table] of [
+          ['temporal', 'executions'],
+          ['temporal_visibility', 'executions_visibility'],
+        ]) {
+          const c = new pg.Client({ host: db.host, port: db.port, user: db.user, password: db.password, database });
+          await c.connect();
+          try {
+            const v = await c.query<{ v: string }>('SELECT curr_version AS v FROM schema_version');
+            const t = await c.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = $1`,
+              [table],
+            );
+            found[database] = { version: v.rows[0].v, tables: t.rows[0].n };
+          } finally {
+            await c.end();
+          }
         }
+        return found;
+      };
+      const first = sh(script('temporal', 'setup-schema.sh'), env);
+      assert.equal(first.status, 0, `${first.stdout}\n${first.stderr}`);
+      const after = await state();
+      for (const [database, s] of Object.entries(after)) {
+        assert.match(s.version, /^\d+\.\d+$/, `${database} has a schema version`);
+        assert.notEqual(s.version, '0.0', `${database} is migrated past the base schema`);
+        assert.equal(s.tables, 1, `${database} has its tables`);
       }
+      const again = sh(script('temporal', 'setup-schema.sh'), env);
+      assert.equal(again.status, 0, `${again.stdout}\n${again.stderr}`);
+      assert.deepEqual(await state(), after, 'a second run changes nothing');
     },
   );
 });

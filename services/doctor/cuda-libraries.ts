@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { installHint } from '../engine/backend';
-import { packageRoot } from '../paths';
+import { variantDir } from '../engine/native/layout';
 import { fail, pass, warn, type CheckResult } from './check';
 
 /** The libraries a GPU build of libtensorflow opens, and what each one tells about the CUDA userland. */
@@ -27,7 +27,8 @@ export type CudaLibraries = Record<CudaLibrary, FoundLibrary[]>;
 /**
  * Directories a CUDA library may come from: LD_LIBRARY_PATH, the linker cache's directories, the usual CUDA
  * and distribution paths, and the CUDA 12 wheels that `proxysweep setup native --gpu` unpacks beside
- * libtensorflow (`.tools/native/gpu/nvidia/<package>/lib`, found through libtensorflow's rpath).
+ * libtensorflow (`.tools/native/gpu/nvidia/<package>/lib`, or under PROXYSWEEP_NATIVE_DIR; found through
+ * libtensorflow's rpath).
  */
 export function cudaLibraryDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const dirs = [
@@ -43,7 +44,7 @@ export function cudaLibraryDirs(env: NodeJS.ProcessEnv = process.env): string[] 
 }
 
 function nativeWheelDirs(): string[] {
-  const root = join(packageRoot(), '.tools', 'native', 'gpu', 'nvidia');
+  const root = join(variantDir('gpu'), 'nvidia');
   try {
     return readdirSync(root).map((pkg) => join(root, pkg, 'lib'));
   } catch {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkDataset } from '../../services/doctor/datasets';
-import { checkCudaLibraries, findCudaLibraries } from '../../services/doctor/cuda-libraries';
+import { checkCudaLibraries, cudaLibraryDirs, findCudaLibraries } from '../../services/doctor/cuda-libraries';
 import { parseNvidiaSmi } from '../../services/doctor/gpus';
 import { compareVersions } from '../../services/doctor/node-version';
 import type { DownloadSource } from '../../services/engine/datasets/sources';
@@ -248,6 +248,22 @@ describe('doctor checks as functions', () => {
       checkCudaLibraries(noDriver, { gpuVisible: true, gpuBackendWorks: false }).detail,
       /libcuda\.so\.1 is missing/,
     );
+  });
+
+  test('the CUDA 12 wheels of the native GPU build are searched where setup native put them', () => {
+    const root = mkdtempSync(join(tmpdir(), 'ps-native-'));
+    mkdirSync(join(root, 'gpu', 'nvidia', 'cudnn', 'lib'), { recursive: true });
+    writeFileSync(join(root, 'gpu', 'nvidia', 'cudnn', 'lib', 'libcudnn.so.9'), '');
+    const before = process.env.PROXYSWEEP_NATIVE_DIR;
+    process.env.PROXYSWEEP_NATIVE_DIR = root;
+    try {
+      const dirs = cudaLibraryDirs({});
+      assert.ok(dirs.includes(join(root, 'gpu', 'nvidia', 'cudnn', 'lib')), dirs.join(', '));
+      assert.ok(findCudaLibraries(dirs).cudnn.some((l) => l.version === '9'));
+    } finally {
+      if (before === undefined) delete process.env.PROXYSWEEP_NATIVE_DIR;
+      else process.env.PROXYSWEEP_NATIVE_DIR = before;
+    }
   });
 
   test('nvidia-smi CSV and Node versions parse', () => {

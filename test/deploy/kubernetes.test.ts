@@ -207,11 +207,16 @@ describe('infra/k8s (kustomize)', () => {
 
 /**
  * An upstream chart to render with `helm template`. Charts are on no package registry, so CI cannot fetch
- * them: the test runs where `envVar` names the unpacked chart (and helm is on PATH, or PROXYSWEEP_HELM), and
- * prints that it was skipped elsewhere.
+ * them: the test runs where `envVar` (its value `dir`) names the unpacked chart, e.g. from a clone of the chart's
+ * repository at the chart's release, and helm is on PATH or PROXYSWEEP_HELM (`go install
+ * helm.sh/helm/v3/cmd/helm@v3.22.0`); elsewhere it prints that it was skipped.
  */
-function helmChart(envVar: string, name: string, version: string): { dir?: string; skip: string | false } {
-  const dir = process.env[envVar];
+function helmChart(
+  dir: string | undefined,
+  envVar: string,
+  name: string,
+  version: string,
+): { dir?: string; skip: string | false } {
   const helmWorks = spawnSync(helm, ['version'], { encoding: 'utf8' }).status === 0;
   const skip =
     !dir || !existsSync(join(dir, 'Chart.yaml'))
@@ -298,7 +303,7 @@ describe('infra/k8s/temporal/values.yaml (upstream chart temporalio/helm-charts)
     assert.ok('frontend.enableUpdateWorkflowExecution' in values.server.dynamicConfig, 'sweep resize needs updates');
   });
 
-  const chart = helmChart('PROXYSWEEP_TEMPORAL_CHART', 'temporal', '1.6.0');
+  const chart = helmChart(process.env.PROXYSWEEP_TEMPORAL_CHART, 'PROXYSWEEP_TEMPORAL_CHART', 'temporal', '1.6.0');
   test(
     'helm template of the upstream chart with these values is valid Kubernetes and uses the Secret',
     { skip: chart.skip },
@@ -363,7 +368,7 @@ describe('infra/k8s/grafana/values.yaml (upstream chart grafana-community/helm-c
     assert.equal(`grafana/grafana:${values.image.tag}`, compose.services.grafana.image);
   });
 
-  const chart = helmChart('PROXYSWEEP_GRAFANA_CHART', 'grafana', '12.11.1');
+  const chart = helmChart(process.env.PROXYSWEEP_GRAFANA_CHART, 'PROXYSWEEP_GRAFANA_CHART', 'grafana', '12.11.1');
   test(
     'helm template of the upstream chart with these values is valid Kubernetes and uses the Secret',
     { skip: chart.skip },

@@ -27,7 +27,7 @@ function walkthrough(): string {
 
 const text = walkthrough();
 
-/** Variables the project knows: the deployment files' and every `process.env.X` / env('X') in the sources. */
+/** Variables the project knows: the deployment files' and every `process.env.X` / env('X') in the sources and deployment tests. */
 function knownVariables(): Set<string> {
   const known = new Set<string>([
     ...Object.keys(parseDotenv(readText('infra', 'compose', '.env.example'))),
@@ -49,7 +49,7 @@ function knownVariables(): Set<string> {
       }
     }
   };
-  for (const dir of ['services', 'infra']) walk(repoPath(dir));
+  for (const dir of ['services', 'infra', 'test/deploy']) walk(repoPath(dir));
   return known;
 }
 

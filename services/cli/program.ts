@@ -187,6 +187,7 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
     .option('--no-workflows', 'run activities only (workflow tasks go to other workers)')
+    .option('--no-activities', 'run workflow tasks only, no cells (a small CPU worker beside GPU workers)')
     .addOption(
       new Option('--db-pool <n>', 'PostgreSQL connections per worker process (budget: processes × n < max_connections)')
         .env('PROXYSWEEP_DB_POOL')
@@ -201,6 +202,44 @@ export function buildProgram(): Command {
     .action(async (o, cmd: Command) => {
       const { workerCommand } = await import('./commands/worker.js');
       await workerCommand({ ...cmd.optsWithGlobals(), ...o });
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check that this node can run workers: Node, compute backend, GPUs, CUDA, datasets, PostgreSQL, Temporal',
+    )
+    .addOption(backendOption())
+    .option('--gpus <list>', "the GPUs this node's worker will use, e.g. 0,1,2,3 (each must be visible)")
+    .option('--workers <n>', 'worker processes this node will run (default: one per --gpus entry, else 1)', positiveInt)
+    .option('--dataset <name>', "check this dataset's files and SHA-256 (repeatable, or a comma list)", collect, [])
+    .option('--spec <file>', 'check every dataset the spec uses, and its task queue')
+    .option('--dataset-dir <dir>', 'directory of downloaded datasets (PROXYSWEEP_DATASET_DIR, default ./.data)')
+    .option('--task-queue <name>', "task queue whose pollers to look for (default: the spec's, else proxysweep)")
+    .addHelpText(
+      'after',
+      '\nExit status: 0 when no check failed (warnings allowed), 2 otherwise.\nExamples:\n  proxysweep doctor\n  proxysweep doctor --gpus 0,1,2,3 --backend tensorflow-gpu --dataset cifar10\n  proxysweep doctor --spec examples/paper-training.yaml --json',
+    )
+    .action(async (o, cmd: Command) => {
+      const { doctorCommand } = await import('./commands/doctor.js');
+      await doctorCommand({ ...cmd.optsWithGlobals(), ...o }, out(cmd));
+    });
+
+  program
+    .command('workers')
+    .description("live workers (host, pid, backend, GPU, slots, cell and epoch, heartbeat age) and Temporal's pollers")
+    .option('--task-queue <name>', 'only workers of this task queue (and its pollers even with no worker row)')
+    .option('--all', 'include stopped workers', false)
+    .option(
+      '--stale-after <seconds>',
+      'flag a worker whose last heartbeat is older (it beats every 10 s)',
+      positiveInt,
+      30,
+    )
+    .addHelpText('after', '\nExample:\n  proxysweep workers --task-queue gpu-a100')
+    .action(async (o: { taskQueue?: string; all: boolean; staleAfter: number }, cmd: Command) => {
+      const { workersCommand } = await import('./commands/workers.js');
+      await workersCommand({ ...globals(cmd), ...o }, out(cmd));
     });
 
   const dashboards = program
@@ -321,6 +360,10 @@ function backendOption(): Option {
     .choices(['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
     .env('PROXYSWEEP_BACKEND')
     .default('auto');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveInt(value: string): number {

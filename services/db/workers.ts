@@ -57,6 +57,32 @@ export async function liveWorkerCount(q: Queryable, taskQueue: string, withinSec
   return r.rows[0].n;
 }
 
+/** A workers row with the cell it is running (if any) and its heartbeat age by the database's clock. */
+export interface WorkerWithCell extends WorkerRow {
+  sweep_id: string | null;
+  cell_key: string | null;
+  cell_phase: string | null;
+  epochs_done: number | null;
+  epochs_total: number | null;
+  heartbeat_age_s: number;
+}
+
+/** Workers (not stopped unless `includeStopped`), optionally of one task queue, by queue, host and pid. */
+export async function listWorkersWithCells(
+  q: Queryable,
+  opts: { taskQueue?: string; includeStopped?: boolean } = {},
+): Promise<WorkerWithCell[]> {
+  const r = await q.query<WorkerWithCell>(
+    `SELECT w.*, c.sweep_id, c.cell_key, c.phase AS cell_phase, c.epochs_done, c.epochs_total,
+            extract(epoch FROM now() - w.last_heartbeat_at)::float8 AS heartbeat_age_s
+     FROM workers w LEFT JOIN cells c ON c.id = w.current_cell_id
+     WHERE ($1::text IS NULL OR w.task_queue = $1) AND ($2 OR w.status <> 'stopped')
+     ORDER BY w.task_queue, w.hostname, w.pid`,
+    [opts.taskQueue ?? null, opts.includeStopped ?? false],
+  );
+  return r.rows;
+}
+
 export async function listWorkers(q: Queryable): Promise<WorkerRow[]> {
   return (await q.query<WorkerRow>('SELECT * FROM workers ORDER BY last_heartbeat_at DESC')).rows;
 }

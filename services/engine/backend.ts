@@ -71,7 +71,8 @@ function threadNote(): string {
   return intra ? `, ${intra} intra-op thread(s)` : '';
 }
 
-function installHint(name: BackendName): string {
+/** How to get `name` on this node, for error messages and `doctor`. */
+export function installHint(name: BackendName): string {
   switch (name) {
     case 'tensorflow-gpu':
       return 'on a GPU node run `proxysweep setup native --gpu` (CUDA 12 from PyPI; see README, "GPU nodes")';

@@ -20,6 +20,7 @@ export interface WorkerArgs {
   dataDir?: string;
   datasetDir?: string;
   workflows?: boolean;
+  activities?: boolean;
   exitWithParent?: boolean;
   dbPool?: number;
   dbTimeout?: number;
@@ -29,6 +30,7 @@ export interface WorkerArgs {
 export function workerArgv(bin: string, o: WorkerArgs): string[] {
   const args = [bin, 'worker', '--task-queue', o.taskQueue, '--slots', String(o.slots ?? 1), '--backend', o.backend];
   if (o.workflows === false) args.push('--no-workflows');
+  if (o.activities === false) args.push('--no-activities');
   if (o.dataDir) args.push('--data-dir', o.dataDir);
   if (o.datasetDir) args.push('--dataset-dir', o.datasetDir);
   if (o.exitWithParent) args.push('--exit-with-parent');

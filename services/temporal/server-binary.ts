@@ -28,6 +28,21 @@ export function goCacheDir(): string {
   return join(packageRoot(), '.tools', 'go');
 }
 
+/** The environment of a static Go build on the installed toolchain, with the caches in {@link goCacheDir}. */
+export function goBuildEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const cache = goCacheDir();
+  return {
+    ...process.env,
+    CGO_ENABLED: '0',
+    GOTOOLCHAIN: 'local',
+    // Writable module cache: `rm -rf .tools/go` must work.
+    GOFLAGS: '-modcacherw',
+    GOMODCACHE: join(cache, 'mod'),
+    GOCACHE: join(cache, 'cache'),
+    ...extra,
+  };
+}
+
 export function findTemporalServer(): TemporalServerBinaries | undefined {
   const dir = serverToolDir();
   const found = { server: join(dir, 'temporal-server'), sqlTool: join(dir, 'temporal-sql-tool') };
@@ -52,23 +67,13 @@ export async function ensureTemporalServer(
   log(
     `building the Temporal server v${TEMPORAL_SERVER_VERSION} from the Go module ${MODULE} into ${target} (once; about 4 minutes on 2 cores)`,
   );
-  const cache = goCacheDir();
   try {
     // prettier-ignore
     const args = [
       'install', '-trimpath', '-ldflags=-s -w', '-tags', 'disable_grpc_modules',
       `${MODULE}/cmd/server@v${TEMPORAL_SERVER_VERSION}`, `${MODULE}/cmd/tools/sql@v${TEMPORAL_SERVER_VERSION}`,
     ];
-    const { code, tail } = await runGo(args, {
-      ...process.env,
-      CGO_ENABLED: '0',
-      GOTOOLCHAIN: 'local',
-      // Writable module cache: `rm -rf .tools/go` must work.
-      GOFLAGS: '-modcacherw',
-      GOMODCACHE: join(cache, 'mod'),
-      GOCACHE: join(cache, 'cache'),
-      GOBIN: staging,
-    });
+    const { code, tail } = await runGo(args, goBuildEnv({ GOBIN: staging }));
     if (code !== 0) {
       throw new UserError(
         `building the Temporal server v${TEMPORAL_SERVER_VERSION} failed (${tail}); it needs Go >= ${GO_NEEDED} and the Go module proxy, or use \`--temporal dev\``,

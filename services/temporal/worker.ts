@@ -18,6 +18,7 @@ import type { Logger } from '../log';
 import type { ServiceTargets } from '../config';
 import { connectWorker } from './connection';
 import { workflowSource } from './bundle';
+import { WORKER_SHUTDOWN_FORCE_SECONDS } from './worker-shutdown';
 
 export interface WorkerOptions {
   taskQueue: string;
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   datasetDir?: string;
   /** Poll workflow tasks too (default) or only activities. */
   workflows: boolean;
+  /** Poll activity tasks too (default), or only workflow tasks: a small CPU worker that trains no cells. */
+  activities?: boolean;
   /** Shown in the workers table, e.g. "gpu0". */
   device?: string;
   identity?: string;
@@ -108,12 +111,14 @@ export async function startWorker(targets: ServiceTargets, opts: WorkerOptions, 
       identity: id,
       ...workflowSource(),
       activities: createActivities({ pool, workerId: id, backend: backend.name, datasets, log }),
+      // A workflows-only worker keeps the activities registered: the workflows' bookkeeping runs as local activities.
+      enableNonLocalActivities: opts.activities !== false,
       maxConcurrentActivityTaskExecutions: opts.slots,
       // Compute activities hold the JS thread for a while; workflow tasks are tiny.
       maxConcurrentWorkflowTaskExecutions: opts.workflows ? 8 : undefined,
       ...(opts.workflows ? {} : { workflowBundle: undefined, workflowsPath: undefined }),
       shutdownGraceTime: '0s',
-      shutdownForceTime: '60s',
+      shutdownForceTime: `${WORKER_SHUTDOWN_FORCE_SECONDS}s`,
       ...testHeartbeatThrottle(),
     });
 

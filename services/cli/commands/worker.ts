@@ -17,6 +17,8 @@ export interface WorkerCommandOptions extends GlobalOptions {
   backend: string;
   datasetDir?: string;
   workflows: boolean;
+  /** False with --no-activities: poll workflow tasks only. */
+  activities?: boolean;
   /** PostgreSQL connections per worker process. */
   dbPool?: number;
   /** Seconds before a database query fails. */
@@ -35,6 +37,8 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
   }
   if (!Number.isInteger(opts.slots) || opts.slots < 1)
     throw new UserError(`--slots must be a positive integer, got ${opts.slots}`);
+  if (!opts.workflows && opts.activities === false)
+    throw new UserError('--no-workflows and --no-activities together leave nothing to poll; drop one');
   if (opts.gpus) return superviseGpuWorkers(opts);
   const targets = resolveTargets(resolveDataDir(opts.dataDir));
   const log = createLogger('worker');
@@ -75,6 +79,7 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<void> {
         backend: opts.backend as BackendName | 'auto',
         datasetDir: datasetDir(opts.datasetDir),
         workflows: opts.workflows,
+        activities: opts.activities,
         device: process.env.PROXYSWEEP_DEVICE,
         dbPool: opts.dbPool,
         dbTimeoutMs: opts.dbTimeout ? opts.dbTimeout * 1000 : undefined,
@@ -106,6 +111,7 @@ function superviseGpuWorkers(opts: WorkerCommandOptions): Promise<void> {
     taskQueue: opts.taskQueue,
     backend: opts.backend,
     workflows: opts.workflows,
+    activities: opts.activities,
     dataDir: opts.dataDir,
     datasetDir: opts.datasetDir,
     dbPool: opts.dbPool,

@@ -91,7 +91,7 @@ describe('proxysweep doctor against the real services of the test setup', () => 
 
   test('human output: one line per check with its fix, and a summary', () => {
     const r = spawnSync(process.execPath, [BIN, 'doctor', '--dataset', 'mnist'], {
-      env: { ...serviceEnv(fx.s), PROXYSWEEP_DATASET_DIR: emptyDatasets },
+      env: { ...serviceEnv(fx.s), PROXYSWEEP_DATASET_DIR: emptyDatasets, PROXYSWEEP_NATIVE_DIR: noNative },
       encoding: 'utf8',
     });
     assert.equal(r.status, 2);

@@ -7,7 +7,8 @@
  *
  *   npm run bench:db-growth [-- --json] [-- --epochs 60]
  */
-import { createPool, insertCells, insertSweep, migrate, type Pool } from '../services/db';
+import { insertOneCellSweep } from '../test/helpers/one-cell-sweep';
+import { createPool, migrate, type Pool } from '../services/db';
 import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../services/db/embedded';
 import { runTrainCell } from '../services/cells';
 import { DatasetCache } from '../services/cells/dataset-cache';
@@ -51,32 +52,7 @@ async function trainOnce(pool: Pool, name: string, checkpointEvery: number | str
     grid: { seed: [0] },
     execution: { checkpointEvery },
   });
-  await insertSweep(pool, {
-    id: spec.sweepId,
-    name,
-    spec: spec.spec,
-    spec_hash: spec.specHash,
-    max_parallel: 1,
-    task_queue: 'q',
-    total_cells: 1,
-    workflow_id: `sweep-${spec.sweepId}`,
-  });
-  const c = spec.cells[0];
-  await insertCells(pool, spec.sweepId, [
-    {
-      cell_key: c.key,
-      idx: 0,
-      params: c.params as unknown as Record<string, unknown>,
-      dataset: 'synthetic',
-      arch: c.params.arch,
-      activation: c.params.activation,
-      forward_slope: c.params.forwardSlope,
-      backward_slope: c.params.backwardSlope,
-      seed: 0,
-      epochs_total: epochs,
-    },
-  ]);
-  const id = (await pool.query('SELECT id FROM cells WHERE sweep_id = $1', [spec.sweepId])).rows[0].id;
+  const id = await insertOneCellSweep(pool, spec);
   const [wal0, size0] = [await walBytes(pool), await tablesBytes(pool)];
   const t0 = performance.now();
   await runTrainCell({ pool, workerId: 'bench', backend: 'wasm', datasets: new DatasetCache(undefined) }, id, {

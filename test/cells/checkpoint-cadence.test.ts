@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, insertCells, insertSweep, migrate, type Pool } from '../../services/db';
+import { insertOneCellSweep } from '../helpers/one-cell-sweep';
+import { createPool, migrate, type Pool } from '../../services/db';
 import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../../services/db/embedded';
 import { runTrainCell } from '../../services/cells';
 import { DatasetCache } from '../../services/cells/dataset-cache';
@@ -19,32 +20,7 @@ async function trainWithCadence(pool: Pool, name: string, checkpointEvery: numbe
     grid: { seed: [0] },
     execution: { checkpointEvery },
   });
-  await insertSweep(pool, {
-    id: spec.sweepId,
-    name,
-    spec: spec.spec,
-    spec_hash: spec.specHash,
-    max_parallel: 1,
-    task_queue: 'q',
-    total_cells: 1,
-    workflow_id: `sweep-${spec.sweepId}`,
-  });
-  const c = spec.cells[0];
-  await insertCells(pool, spec.sweepId, [
-    {
-      cell_key: c.key,
-      idx: 0,
-      params: c.params as unknown as Record<string, unknown>,
-      dataset: 'synthetic',
-      arch: c.params.arch,
-      activation: c.params.activation,
-      forward_slope: c.params.forwardSlope,
-      backward_slope: c.params.backwardSlope,
-      seed: 0,
-      epochs_total: 4,
-    },
-  ]);
-  const id = (await pool.query('SELECT id FROM cells WHERE sweep_id = $1', [spec.sweepId])).rows[0].id;
+  const id = await insertOneCellSweep(pool, spec);
   const lines: string[] = [];
   const log = {
     info: (m: string) => lines.push(m),
